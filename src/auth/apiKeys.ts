@@ -1,0 +1,55 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { GatewayConfig, Scope } from "../config.js";
+
+/**
+ * Gateway API keys -> tenant and scopes. Keys are held only as SHA-256 digests; a presented key
+ * is hashed and its digest compared in constant time, so neither the lookup nor the comparison
+ * reveals how much of a guessed key was right.
+ */
+
+export interface Principal {
+  tenantId: string;
+  scopes: ReadonlySet<Scope>;
+  /** A label for logs: the configured name, or the key's digest prefix. Never the key. */
+  keyLabel: string;
+}
+
+const digest = (key: string) => createHash("sha256").update(key, "utf8").digest();
+
+export class ApiKeyRegistry {
+  private readonly byDigest = new Map<string, { digest: Buffer; principal: Principal }>();
+
+  constructor(config: Pick<GatewayConfig, "tenants">) {
+    for (const tenant of config.tenants) {
+      for (const apiKey of tenant.apiKeys) {
+        const hashed = digest(apiKey.key);
+        const hex = hashed.toString("hex");
+        this.byDigest.set(hex, {
+          digest: hashed,
+          principal: {
+            tenantId: tenant.id,
+            scopes: new Set(apiKey.scopes),
+            keyLabel: apiKey.name ?? `key:${hex.slice(0, 8)}`,
+          },
+        });
+      }
+    }
+  }
+
+  authenticate(presented: string | null | undefined): Principal | null {
+    if (!presented) return null;
+    const hashed = digest(presented);
+    const entry = this.byDigest.get(hashed.toString("hex"));
+    if (!entry || !timingSafeEqual(entry.digest, hashed)) return null;
+    return entry.principal;
+  }
+}
+
+/** The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+export function presentedKey(headers: Headers): string | null {
+  const apiKey = headers.get("x-api-key");
+  if (apiKey) return apiKey.trim();
+  const authorization = headers.get("authorization");
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match?.[1] ?? null;
+}

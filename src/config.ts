@@ -1,0 +1,235 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The gateway's configuration: a JSON file, `${NAME}` replaced by environment variables, validated
+ * with zod. Every error names the path of the bad value (`tenants[0].upstreams.artisan.baseUrl`).
+ * This is the only module that reads `process.env`.
+ */
+
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .transform((url) => url.replace(/\/+$/, ""));
+const secret = z.string().min(1, "must not be empty");
+const timeoutMs = z.number().int().positive().max(120_000);
+
+const upstreamCommon = {
+  baseUrl,
+  /** Per-attempt timeout for this upstream; default `http.timeoutMs`. */
+  timeoutMs: timeoutMs.optional(),
+};
+
+const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD");
+const cleanitall = z.strictObject({
+  ...upstreamCommon,
+  apiKey: secret,
+  webhookSecret: secret.optional(),
+  /** The account currency: CleanItAll states it on invoices and payments but never on job prices. */
+  currency: currency.default("USD"),
+});
+const cleanestimate = z.strictObject({ ...upstreamCommon, apiKey: secret, webhookSecret: secret.optional() });
+const jobcloser = z
+  .strictObject({
+    ...upstreamCommon,
+    email: z.string().min(1).optional(),
+    password: secret.optional(),
+    zapierKey: secret.optional(),
+  })
+  .refine(
+    (value) => (value.email !== undefined && value.password !== undefined) || value.zapierKey !== undefined,
+    {
+      error: "needs either email and password, or zapierKey",
+    },
+  );
+const artisan = z.strictObject({ ...upstreamCommon, token: secret });
+const cleverinvo = z.strictObject({ ...upstreamCommon, apiKey: secret });
+
+export const SCOPES = ["read", "write", "delete"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const apiKey = z.strictObject({
+  key: z.string().min(16, "must be at least 16 characters"),
+  scopes: z.array(z.enum(SCOPES)).min(1, "needs at least one scope"),
+  /** A label for logs and metrics, never the key itself. */
+  name: z.string().min(1).optional(),
+});
+
+const tenant = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lowercase letters, digits, - or _ (max 63)"),
+  apiKeys: z.array(apiKey).min(1, "needs at least one API key"),
+  upstreams: z
+    .strictObject({
+      cleanitall: cleanitall.optional(),
+      cleanestimate: cleanestimate.optional(),
+      jobcloser: jobcloser.optional(),
+      artisan: artisan.optional(),
+      cleverinvo: cleverinvo.optional(),
+    })
+    .refine((value) => Object.keys(value).length > 0, { error: "needs at least one upstream" }),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65_535).default(4000),
+        graphiql: z.boolean().default(true),
+        introspection: z.boolean().default(true),
+      })
+      .prefault({}),
+    redis: z.strictObject({ url: z.url({ protocol: /^rediss?$/ }) }).optional(),
+    /** The cross-request cache of upstream GET responses. */
+    cache: z
+      .strictObject({
+        ttlMs: z.number().int().min(0).max(3_600_000).default(5_000),
+        /** Longer TTL for records that rarely change (company profiles, currency). */
+        profileTtlMs: z.number().int().min(0).max(86_400_000).default(600_000),
+        maxEntries: z.number().int().positive().default(10_000),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        timeoutMs: timeoutMs.default(10_000),
+        /** Retries of idempotent requests after a transient failure. */
+        retries: z.number().int().min(0).max(5).default(2),
+        /** Keep-alive connections per upstream origin. */
+        connections: z.number().int().positive().max(256).default(16),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        defaultPageSize: z.number().int().positive().default(25),
+        maxPageSize: z.number().int().positive().max(1000).default(100),
+      })
+      .prefault({})
+      .refine((value) => value.defaultPageSize <= value.maxPageSize, {
+        error: "defaultPageSize must not exceed maxPageSize",
+      }),
+    tenants: z.array(tenant).min(1, "needs at least one tenant"),
+  })
+  .superRefine((config, ctx) => {
+    const tenantIds = new Set<string>();
+    const keys = new Set<string>();
+    config.tenants.forEach((t, index) => {
+      if (tenantIds.has(t.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenants", index, "id"],
+          message: `duplicate tenant id "${t.id}"`,
+        });
+      }
+      tenantIds.add(t.id);
+      t.apiKeys.forEach((k, keyIndex) => {
+        // The message must not echo the key: config errors end up in logs.
+        if (keys.has(k.key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["tenants", index, "apiKeys", keyIndex, "key"],
+            message: "duplicate API key",
+          });
+        }
+        keys.add(k.key);
+      });
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type TenantConfig = GatewayConfig["tenants"][number];
+export type UpstreamsConfig = TenantConfig["upstreams"];
+export type GatewayConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid gateway config:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** `["tenants", 0, "upstreams"]` -> `tenants[0].upstreams`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, index) =>
+      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
+    )
+    .join("");
+}
+
+/** Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error. */
+export function interpolateEnv(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const replacement = env[name];
+      if (replacement === undefined) {
+        throw new ConfigError([`${formatPath(path) || "(root)"}: environment variable ${name} is not set`]);
+      }
+      return replacement;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, [...path, index]));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, [...path, key])]),
+    );
+  }
+  return value;
+}
+
+/** Validates an already-parsed config object (after interpolation). */
+export function parseConfig(raw: unknown, env: Record<string, string | undefined> = {}): GatewayConfig {
+  const interpolated = interpolateEnv(raw, env);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${formatPath(issue.path) || "(root)"}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Reads, interpolates and validates a config file. */
+export function loadConfigFile(
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([`cannot read config file ${file}: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`config file ${file} is not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw, env);
+}
+
+export interface LaunchOptions {
+  /** Config file path, or null for demo mode. */
+  configFile: string | null;
+  logLevel: string;
+  /** Demo mode's gateway port (`PORT`, default 4000); a config file sets its own. */
+  demoPort: number;
+}
+
+/** Where the config comes from: `--config <file>`, else `GATEWAY_CONFIG`, else demo mode. */
+export function launchOptions(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): LaunchOptions {
+  const flag = argv.indexOf("--config");
+  const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
+  if (flag >= 0 && !fromFlag) throw new ConfigError(["--config needs a file path"]);
+  const demoPort = env.PORT === undefined ? 4000 : Number(env.PORT);
+  if (!Number.isInteger(demoPort) || demoPort < 0 || demoPort > 65_535) {
+    throw new ConfigError([`PORT must be a port number (0-65535); got "${env.PORT}"`]);
+  }
+  return { configFile: fromFlag ?? env.GATEWAY_CONFIG ?? null, logLevel: env.LOG_LEVEL ?? "info", demoPort };
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+import type { GraphQLError } from "graphql";
+import type { Principal } from "./auth/apiKeys.js";
+import type { GatewayConfig, Scope } from "./config.js";
+import type { Datasource } from "./datasources/datasource.js";
+import type { SupportedSource, TenantUpstreams } from "./datasources/index.js";
+import type { NodeRef, UnifiedNode } from "./datasources/unified.js";
+import type { SourceId } from "./errors.js";
+
+/**
+ * The per-request context, the one place DataLoaders are created. HTTP requests and (later)
+ * graphql-ws connections both build it here from an authenticated principal.
+ */
+export interface GatewayContext {
+  requestId: string;
+  tenantId: string;
+  scopes: ReadonlySet<Scope>;
+  /** The tenant's sources, in the order cross-source lists name them. */
+  sources: readonly SupportedSource[];
+  datasources: ReadonlyMap<SourceId, Datasource>;
+  limits: GatewayConfig["limits"];
+  /**
+   * Failures of one source while the others answered (a cross-source list): reported in the
+   * response's `errors` next to the data that did arrive.
+   */
+  partialErrors: GraphQLError[];
+  /** The full record behind a reference, through the request's DataLoaders; null when missing. */
+  load(ref: NodeRef): Promise<UnifiedNode | null>;
+  /** Forgets loaded records (each subscription event is resolved afresh). */
+  clearLoaders(): void;
+}
+
+export type ContextFactory = (principal: Principal, requestId?: string) => GatewayContext;
+
+export function createContextFactory(
+  tenants: ReadonlyMap<string, TenantUpstreams>,
+  limits: GatewayConfig["limits"],
+): ContextFactory {
+  return (principal, requestId = randomUUID()) => {
+    const tenant = tenants.get(principal.tenantId);
+    if (!tenant) throw new Error(`API key maps to unknown tenant ${principal.tenantId}`);
+    const datasources = tenant.create();
+    return {
+      requestId,
+      tenantId: tenant.tenantId,
+      scopes: principal.scopes,
+      sources: tenant.sources,
+      datasources,
+      limits,
+      partialErrors: [],
+      load: (ref) => datasources.get(ref.source)?.load(ref) ?? Promise.resolve(null),
+      clearLoaders: () => {
+        for (const datasource of datasources.values()) datasource.clearLoaders();
+      },
+    };
+  };
+}

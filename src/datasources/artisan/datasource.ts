@@ -1,0 +1,213 @@
+import DataLoader from "dataloader";
+import { UpstreamError } from "../../errors.js";
+import type { Datasource, StreamFactories } from "../datasource.js";
+import type { SourceStream, StreamPage } from "../paging.js";
+import { RecordNotFound } from "../rest.js";
+import type {
+  InvoiceStatus,
+  JobStatus,
+  NodeRef,
+  SiteVisitStatus,
+  UnifiedCompany,
+  UnifiedCustomer,
+  UnifiedInvoice,
+  UnifiedJob,
+  UnifiedNode,
+  UnifiedSiteVisit,
+} from "../unified.js";
+import { ARTISAN_MAX_PAGE, type ArtisanClient } from "./client.js";
+import {
+  toUnifiedCompany,
+  toUnifiedCustomer,
+  toUnifiedInvoice,
+  toUnifiedJob,
+  toUnifiedSiteVisit,
+} from "./mappers.js";
+
+/**
+ * Check-in ARTISAN as a gateway datasource. By-id loaders fetch the detail representation; list
+ * records lack the detail-only fields (they are marked `partial`), so only customers, whose list
+ * and detail carry the same unified fields, are primed from lists. Money is in the company
+ * currency, read from the company profile, which is cached for `profileTtlMs` across requests.
+ */
+
+const JOB_STATUS_FILTER: Record<JobStatus, string> = {
+  UNSCHEDULED: "draft",
+  SCHEDULED: "open",
+  IN_PROGRESS: "in_progress",
+  COMPLETED: "completed",
+  CANCELLED: "cancelled",
+};
+
+const SITE_VISIT_STATUS_FILTER: Record<SiteVisitStatus, string | null> = {
+  SCHEDULED: "scheduled",
+  IN_PROGRESS: null,
+  COMPLETED: "completed",
+  CANCELLED: "cancelled",
+};
+
+/** ARTISAN invoices are either paid or issued-and-unpaid. */
+const INVOICE_PAID_FILTER: Record<InvoiceStatus, string | null> = {
+  PAID: "true",
+  SENT: "false",
+  DRAFT: null,
+  VIEWED: null,
+  PARTIALLY_PAID: null,
+  OVERDUE: null,
+  VOID: null,
+};
+
+function loaderOf<T>(type: string, get: (id: string) => Promise<T | null>): DataLoader<string, T> {
+  return new DataLoader<string, T>((ids) =>
+    Promise.all(
+      ids.map((id) =>
+        get(id).then(
+          (record) => record ?? new RecordNotFound("artisan", type, id),
+          (error: Error) => error,
+        ),
+      ),
+    ),
+  );
+}
+
+export class ArtisanDatasource implements Datasource {
+  readonly source = "artisan" as const;
+  private companyProfile: Promise<UnifiedCompany | null> | null = null;
+
+  private readonly customerLoader = loaderOf("Customer", async (id) => {
+    const record = await this.client.getCustomer(id);
+    return record && toUnifiedCustomer(record);
+  });
+
+  private readonly jobLoader = loaderOf("Job", async (id) => {
+    const record = await this.client.getJob(id);
+    return record && toUnifiedJob(record);
+  });
+
+  private readonly siteVisitLoader = loaderOf("SiteVisit", async (id) => {
+    const record = await this.client.getSiteVisit(id);
+    return record && toUnifiedSiteVisit(record);
+  });
+
+  private readonly invoiceLoader = loaderOf("Invoice", async (id) => {
+    const [record, currency] = await Promise.all([this.client.getInvoice(id), this.currency()]);
+    return record && toUnifiedInvoice(record, currency);
+  });
+
+  constructor(
+    private readonly client: ArtisanClient,
+    private readonly profileTtlMs: number,
+  ) {}
+
+  isValidId(type: NodeRef["type"], id: string): boolean {
+    return type !== "Payment" && /^[1-9][0-9]{0,15}$/.test(id);
+  }
+
+  company(): Promise<UnifiedCompany | null> {
+    this.companyProfile ??= this.client
+      .getCompany(this.profileTtlMs)
+      .then((record) => record && toUnifiedCompany(record));
+    return this.companyProfile;
+  }
+
+  async publicCompany(slug: string): Promise<UnifiedCompany | null> {
+    const record = await this.client.getPublicCompany(slug);
+    return record && toUnifiedCompany(record);
+  }
+
+  private async currency(): Promise<string> {
+    const company = await this.company();
+    if (!company) {
+      throw new UpstreamError(
+        "artisan",
+        "UPSTREAM_ERROR",
+        "artisan GET /company found no company for this token",
+      );
+    }
+    return company.currency;
+  }
+
+  async load(ref: NodeRef): Promise<UnifiedNode | null> {
+    const loader = {
+      Customer: this.customerLoader,
+      Job: this.jobLoader,
+      SiteVisit: this.siteVisitLoader,
+      Invoice: this.invoiceLoader,
+    }[ref.type as string] as DataLoader<string, UnifiedNode> | undefined;
+    if (!loader) return null;
+    try {
+      return await loader.load(ref.sourceId);
+    } catch (error) {
+      if (error instanceof RecordNotFound) return null;
+      throw error;
+    }
+  }
+
+  clearLoaders(): void {
+    this.customerLoader.clearAll();
+    this.jobLoader.clearAll();
+    this.siteVisitLoader.clearAll();
+    this.invoiceLoader.clearAll();
+    this.companyProfile = null;
+  }
+
+  readonly lists: StreamFactories = {
+    customers: (filter) =>
+      this.stream<UnifiedCustomer>(async (offset, limit) => {
+        const page = await this.client.listCustomers({ search: filter.search }, offset, limit);
+        const customers = page.records.map(toUnifiedCustomer);
+        for (const customer of customers) this.customerLoader.prime(customer.sourceId, customer);
+        return { records: customers, total: page.total };
+      }),
+
+    jobs: (filter) => {
+      // ARTISAN jobs carry no schedule or assignee (site visits do): such filters match none.
+      if (filter.scheduledDate !== undefined || filter.assigneeId !== undefined) return null;
+      const query = {
+        customer_id: filter.customerId,
+        status: filter.status ? JOB_STATUS_FILTER[filter.status] : undefined,
+      };
+      return this.stream<UnifiedJob>(async (offset, limit) => {
+        const page = await this.client.listJobs(query, offset, limit);
+        return { records: page.records.map(toUnifiedJob), total: page.total };
+      });
+    },
+
+    siteVisits: (filter) => {
+      const status = filter.status ? SITE_VISIT_STATUS_FILTER[filter.status] : undefined;
+      if (status === null) return null;
+      const query = {
+        status,
+        job_id: filter.jobId,
+        customer_id: filter.customerId,
+        from: filter.from,
+        to: filter.to,
+      };
+      return this.stream<UnifiedSiteVisit>(async (offset, limit) => {
+        const page = await this.client.listSiteVisits(query, offset, limit);
+        return { records: page.records.map(toUnifiedSiteVisit), total: page.total };
+      });
+    },
+
+    invoices: (filter) => {
+      const paid = filter.status ? INVOICE_PAID_FILTER[filter.status] : undefined;
+      // ARTISAN invoices are linked to customers only, never to jobs.
+      if (paid === null || filter.jobId !== undefined) return null;
+      const query = { paid, customer_id: filter.customerId, from: filter.issuedFrom, to: filter.issuedTo };
+      return this.stream<UnifiedInvoice>(async (offset, limit) => {
+        const [page, currency] = await Promise.all([
+          this.client.listInvoices(query, offset, limit),
+          this.currency(),
+        ]);
+        return {
+          records: page.records.map((record) => toUnifiedInvoice(record, currency)),
+          total: page.total,
+        };
+      });
+    },
+  };
+
+  private stream<T>(fetch: (offset: number, limit: number) => Promise<StreamPage<T>>): SourceStream<T> {
+    return { source: this.source, fetch, maxPageSize: ARTISAN_MAX_PAGE };
+  }
+}

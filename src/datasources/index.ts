@@ -1,0 +1,79 @@
+import type { GatewayConfig, TenantConfig } from "../config.js";
+import type { SourceId } from "../errors.js";
+import { ArtisanClient } from "./artisan/client.js";
+import { ArtisanDatasource } from "./artisan/datasource.js";
+import { CleanItAllClient } from "./cleanitall/client.js";
+import { CleanItAllDatasource } from "./cleanitall/datasource.js";
+import type { Datasource } from "./datasource.js";
+import type { HttpLayer, UpstreamTarget } from "./http.js";
+
+/**
+ * Builds a tenant's datasources for one request. Upstream targets (base URL, credentials,
+ * timeouts) are resolved once per tenant at start-up; the datasources, which hold the request's
+ * DataLoaders, are new for every request.
+ */
+
+/** The upstreams this gateway can serve, in the order cross-source lists name them. */
+export const SUPPORTED_SOURCES = ["cleanitall", "artisan"] as const satisfies readonly SourceId[];
+export type SupportedSource = (typeof SUPPORTED_SOURCES)[number];
+
+export interface TenantUpstreams {
+  tenantId: string;
+  /** Sources configured for this tenant and served by this gateway, in SUPPORTED_SOURCES order. */
+  sources: SupportedSource[];
+  create(): Map<SourceId, Datasource>;
+}
+
+export function tenantUpstreams(
+  tenant: TenantConfig,
+  config: GatewayConfig,
+  http: HttpLayer,
+): TenantUpstreams {
+  const factories = new Map<SupportedSource, () => Datasource>();
+  const target = (
+    source: SourceId,
+    baseUrl: string,
+    headers: Record<string, string>,
+    timeoutMs?: number,
+  ): UpstreamTarget => ({
+    source,
+    tenantId: tenant.id,
+    baseUrl,
+    headers,
+    timeoutMs: timeoutMs ?? config.http.timeoutMs,
+  });
+
+  const cleanitall = tenant.upstreams.cleanitall;
+  if (cleanitall) {
+    const upstream = target(
+      "cleanitall",
+      cleanitall.baseUrl,
+      { "x-api-key": cleanitall.apiKey },
+      cleanitall.timeoutMs,
+    );
+    factories.set(
+      "cleanitall",
+      () => new CleanItAllDatasource(new CleanItAllClient(http, upstream), cleanitall.currency),
+    );
+  }
+  const artisan = tenant.upstreams.artisan;
+  if (artisan) {
+    const upstream = target(
+      "artisan",
+      artisan.baseUrl,
+      { authorization: `Bearer ${artisan.token}` },
+      artisan.timeoutMs,
+    );
+    factories.set(
+      "artisan",
+      () => new ArtisanDatasource(new ArtisanClient(http, upstream), config.cache.profileTtlMs),
+    );
+  }
+
+  const sources = SUPPORTED_SOURCES.filter((source) => factories.has(source));
+  return {
+    tenantId: tenant.id,
+    sources,
+    create: () => new Map(sources.map((source) => [source, (factories.get(source) as () => Datasource)()])),
+  };
+}

@@ -1,0 +1,218 @@
+import { BadInputError, type SourceId, UpstreamError } from "../errors.js";
+
+/**
+ * Cursor paging over one or several upstream lists.
+ *
+ * Each upstream list is a `SourceStream`: records in the upstream's own order, fetched by
+ * position (offset + count, whatever the upstream's paging scheme). A page of a cross-source list
+ * is a k-way merge of the streams' heads; its cursor records how far each stream has been
+ * consumed. Resuming from a cursor therefore yields every record exactly once, in a deterministic
+ * order, even though no upstream can page by another upstream's cursor. Streams whose upstream
+ * cannot filter the way the client asked carry an `accept` predicate and are scanned in full pages.
+ */
+
+export interface StreamPage<T> {
+  /** Records at positions offset, offset+1, ... in the upstream's order. */
+  records: T[];
+  /** Total number of records in the upstream list (matching its upstream-side filters). */
+  total: number;
+}
+
+export interface SourceStream<T> {
+  source: SourceId;
+  fetch(offset: number, limit: number): Promise<StreamPage<T>>;
+  /** Gateway-side filter for what the upstream cannot filter itself. */
+  accept?: (record: T) => boolean;
+  /** The upstream's largest page, used for gateway-side filtered scans. */
+  maxPageSize: number;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Page<T> {
+  edges: Edge<T>[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** Null when it cannot be known without scanning (gateway-side filters) or a source failed. */
+  totalCount: number | null;
+  /** Sources that failed; the page holds what the others returned. */
+  errors: UpstreamError[];
+}
+
+type Offsets = Partial<Record<SourceId, number>>;
+
+const CURSOR_PREFIX = "c1:";
+
+export function encodeCursor(offsets: Offsets): string {
+  return Buffer.from(`${CURSOR_PREFIX}${JSON.stringify(offsets)}`, "utf8").toString("base64url");
+}
+
+export function decodeCursor(cursor: string, sources: readonly SourceId[]): Offsets {
+  const invalid = () =>
+    new BadInputError(
+      `Invalid cursor "${cursor.slice(0, 64)}": use a cursor from this list's edges.`,
+      "after",
+    );
+  let text: string;
+  try {
+    text = Buffer.from(cursor, "base64url").toString("utf8");
+  } catch {
+    throw invalid();
+  }
+  if (!text.startsWith(CURSOR_PREFIX)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(CURSOR_PREFIX.length));
+  } catch {
+    throw invalid();
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalid();
+  const offsets: Offsets = {};
+  for (const [source, offset] of Object.entries(parsed)) {
+    if (!sources.includes(source as SourceId)) throw invalid();
+    if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) throw invalid();
+    offsets[source as SourceId] = offset;
+  }
+  return offsets;
+}
+
+interface StreamState<T> {
+  stream: SourceStream<T>;
+  /** Position after the last record handed out. */
+  consumed: number;
+  /** Position of the next record to fetch. */
+  fetched: number;
+  buffer: Array<{ record: T; position: number }>;
+  total: number | null;
+  exhausted: boolean;
+  error: UpstreamError | null;
+}
+
+export interface PaginateOptions<T> {
+  first: number;
+  after: string | null | undefined;
+  /** Merge order across sources: negative when `a` comes first. */
+  compare: (a: T, b: T) => number;
+  /** All sources a cursor of this list may name (for cursor validation). */
+  cursorSources: readonly SourceId[];
+}
+
+async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
+  const { stream } = state;
+  const limit = stream.accept ? Math.max(want, stream.maxPageSize) : want;
+  try {
+    const page = await stream.fetch(state.fetched, limit);
+    page.records.forEach((record, index) => {
+      if (!stream.accept || stream.accept(record))
+        state.buffer.push({ record, position: state.fetched + index });
+    });
+    state.fetched += page.records.length;
+    state.total = page.total;
+    state.exhausted = state.fetched >= page.total || page.records.length < limit;
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    state.error = error;
+    state.exhausted = true;
+    state.buffer = [];
+  }
+}
+
+/** One page of the merged list. Throws when every source failed; otherwise reports failures in `errors`. */
+export async function paginate<T>(streams: SourceStream<T>[], options: PaginateOptions<T>): Promise<Page<T>> {
+  const offsets = options.after ? decodeCursor(options.after, options.cursorSources) : {};
+  const states: StreamState<T>[] = streams.map((stream) => {
+    const start = offsets[stream.source] ?? 0;
+    return {
+      stream,
+      consumed: start,
+      fetched: start,
+      buffer: [],
+      total: null,
+      exhausted: false,
+      error: null,
+    };
+  });
+  const cursorNow = () => {
+    const current: Offsets = { ...offsets };
+    for (const state of states) current[state.stream.source] = state.consumed;
+    return encodeCursor(current);
+  };
+
+  const edges: Edge<T>[] = [];
+  if (options.first > 0) {
+    // Every stream may supply the whole page, so each is asked for `first` records up front, in parallel.
+    await Promise.all(states.map((state) => refill(state, options.first)));
+    while (edges.length < options.first) {
+      const starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
+      if (starving.length > 0)
+        await Promise.all(starving.map((state) => refill(state, options.first - edges.length)));
+      let best: StreamState<T> | null = null;
+      for (const state of states) {
+        const head = state.buffer[0];
+        if (!head) continue;
+        const bestHead = best?.buffer[0];
+        if (!bestHead || options.compare(head.record, bestHead.record) < 0) best = state;
+      }
+      const taken = best?.buffer.shift();
+      if (!best || !taken) break;
+      best.consumed = taken.position + 1;
+      edges.push({ node: taken.record, cursor: cursorNow() });
+    }
+  } else {
+    // `first: 0` still answers totalCount and hasNextPage: one probe record per source.
+    await Promise.all(states.map((state) => refill(state, 1)));
+  }
+
+  // A filtered stream with nothing buffered may still hold matches further on: look before answering.
+  const unsure = states.filter(
+    (state) => state.stream.accept && state.buffer.length === 0 && !state.exhausted,
+  );
+  if (unsure.length > 0) await Promise.all(unsure.map((state) => refill(state, 1)));
+
+  const failed = states.filter((state) => state.error);
+  if (states.length > 0 && failed.length === states.length) {
+    throw failed[0]?.error ?? new Error("unreachable");
+  }
+  const live = states.filter((state) => !state.error);
+  const exactTotal =
+    failed.length === 0 && live.every((state) => !state.stream.accept && state.total !== null);
+  return {
+    edges,
+    hasNextPage: live.some((state) => state.buffer.length > 0 || !state.exhausted),
+    hasPreviousPage: Object.values(offsets).some((offset) => offset > 0),
+    totalCount: exactTotal ? live.reduce((sum, state) => sum + (state.total ?? 0), 0) : null,
+    errors: failed.map((state) => state.error).filter((error): error is UpstreamError => error !== null),
+  };
+}
+
+/**
+ * Plans the upstream page requests that cover positions [offset, offset + limit) of a
+ * page-numbered list (`page` from 1, `per_page` up to `maxPerPage`): one request whenever some
+ * page size lets a single page hold the whole window, otherwise the fewest full pages.
+ */
+export function planPageRequests(
+  offset: number,
+  limit: number,
+  maxPerPage: number,
+): Array<{ page: number; perPage: number; skip: number; take: number }> {
+  if (limit <= 0) return [];
+  for (let perPage = Math.min(limit, maxPerPage); limit <= maxPerPage && perPage <= maxPerPage; perPage++) {
+    const firstPage = Math.floor(offset / perPage);
+    if (firstPage === Math.floor((offset + limit - 1) / perPage)) {
+      return [{ page: firstPage + 1, perPage, skip: offset - firstPage * perPage, take: limit }];
+    }
+  }
+  const plans: Array<{ page: number; perPage: number; skip: number; take: number }> = [];
+  const firstPage = Math.floor(offset / maxPerPage);
+  const lastPage = Math.floor((offset + limit - 1) / maxPerPage);
+  for (let page = firstPage; page <= lastPage; page++) {
+    const pageStart = page * maxPerPage;
+    const skip = Math.max(0, offset - pageStart);
+    const take = Math.min(maxPerPage - skip, offset + limit - (pageStart + skip));
+    plans.push({ page: page + 1, perPage: maxPerPage, skip, take });
+  }
+  return plans;
+}

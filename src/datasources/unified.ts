@@ -1,0 +1,202 @@
+import type { SourceId } from "../errors.js";
+
+/**
+ * The unified records every datasource maps its upstream records to, and the schema exposes.
+ * Ids of related records (`customerId`, `jobId`...) are the upstream's own ids in the same source:
+ * records never link across sources (references README, "Isolation").
+ */
+
+export type NodeType = "Customer" | "Job" | "SiteVisit" | "Invoice" | "Payment";
+
+export interface NodeRef {
+  type: NodeType;
+  source: SourceId;
+  sourceId: string;
+  /**
+   * Where to find the record when its upstream has no by-id endpoint (a CleanItAll payment is only
+   * reachable through its invoice's payment list): the locating record's id. Part of the global id.
+   */
+  locator?: string;
+}
+
+/** Exact money: integer minor units (cents) and an ISO 4217 currency. */
+export interface Money {
+  cents: number;
+  currency: string;
+}
+
+export interface Address {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  region: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+export type JobStatus = "UNSCHEDULED" | "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+export type InvoiceStatus = "DRAFT" | "SENT" | "VIEWED" | "PARTIALLY_PAID" | "PAID" | "OVERDUE" | "VOID";
+export type SiteVisitStatus = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+export type PaymentMethod = "CARD" | "CASH" | "CHECK" | "BANK_TRANSFER" | "OTHER";
+
+interface RecordBase {
+  source: SourceId;
+  sourceId: string;
+  /** RFC 3339 timestamps as the upstream rendered them (offset kept). */
+  createdAt: string;
+  updatedAt: string | null;
+  /**
+   * True when this came from a list representation that lacks detail-only fields (ARTISAN lists);
+   * resolvers of those fields load the full record by id.
+   */
+  partial?: true;
+}
+
+export interface TeamMemberRef {
+  sourceId: string;
+  /** Null when the upstream only gives the id (CleanItAll), or the record came from a list. */
+  name: string | null;
+}
+
+export interface UnifiedCustomer extends RecordBase {
+  __typename: "Customer";
+  name: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  mobile: string | null;
+  address: Address | null;
+  notes: string | null;
+  smsReminders: boolean | null;
+  walkIn: boolean | null;
+}
+
+export interface UnifiedJob extends RecordBase {
+  __typename: "Job";
+  customerId: string;
+  title: string;
+  description: string | null;
+  status: JobStatus;
+  sourceStatus: string;
+  serviceType: string | null;
+  /** A job type known by id; `name` is null when only a list record was fetched. */
+  jobType: { sourceId: string; name: string | null } | null;
+  scheduledDate: string | null;
+  scheduledTime: string | null;
+  durationMinutes: number | null;
+  assignee: TeamMemberRef | null;
+  address: Address | null;
+  price: Money | null;
+  notes: string | null;
+  completedAt: string | null;
+  completionNotes: string | null;
+  /** Undefined when the representation at hand does not carry it (an ARTISAN list record). */
+  siteVisitCount: number | null | undefined;
+}
+
+export interface UnifiedSiteVisit extends RecordBase {
+  __typename: "SiteVisit";
+  jobId: string;
+  customerId: string;
+  scheduledAt: string;
+  durationMinutes: number | null;
+  status: SiteVisitStatus;
+  sourceStatus: string;
+  notes: string | null;
+  teamMember: TeamMemberRef | null;
+}
+
+export interface UnifiedLineItem {
+  description: string | null;
+  quantity: number;
+  unitPrice: Money;
+  discountPercent: number;
+  amount: Money;
+  productId: string | null;
+}
+
+export interface UnifiedInvoice extends RecordBase {
+  __typename: "Invoice";
+  number: string;
+  customerId: string;
+  jobId: string | null;
+  status: InvoiceStatus;
+  sourceStatus: string;
+  /** Undefined when only a list record was fetched (ARTISAN lists carry no lines). */
+  lineItems: UnifiedLineItem[] | undefined;
+  subtotal: Money | null;
+  tax: Money | null;
+  total: Money;
+  amountPaid: Money;
+  /** Whether amounts include tax (ARTISAN prices are tax-inclusive). */
+  taxInclusive: boolean;
+  issueDate: string | null;
+  dueDate: string | null;
+  sentAt: string | null;
+  paidAt: string | null;
+  notes: string | null;
+}
+
+export interface UnifiedPayment extends RecordBase {
+  __typename: "Payment";
+  invoiceId: string;
+  customerId: string;
+  amount: Money;
+  method: PaymentMethod;
+  sourceMethod: string;
+  paidAt: string;
+  reference: string | null;
+  notes: string | null;
+}
+
+export type UnifiedNode = UnifiedCustomer | UnifiedJob | UnifiedSiteVisit | UnifiedInvoice | UnifiedPayment;
+
+export interface UnifiedCompany {
+  source: SourceId;
+  slug: string;
+  name: string;
+  description: string | null;
+  /** Opening hours per weekday (`monday`...), e.g. `8:00-18:00`; a missing day is closed. */
+  openingHours: Array<{ day: string; hours: string }>;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  address: Address | null;
+  currency: string;
+  timezone: string;
+  locale: string;
+  plan: string | null;
+}
+
+export function refOf(node: UnifiedNode): NodeRef {
+  const ref: NodeRef = { type: node.__typename, source: node.source, sourceId: node.sourceId };
+  if (node.__typename === "Payment") ref.locator = node.invoiceId;
+  return ref;
+}
+
+/** `"259.8"` or `259.8` -> 25980 cents, exact (no binary floating-point rounding). */
+export function toCents(amount: number): number {
+  if (!Number.isFinite(amount)) throw new Error(`not a finite amount: ${amount}`);
+  // The shortest round-trip decimal of a JSON number is what the upstream wrote.
+  const text = Math.abs(amount).toFixed(20).replace(/0+$/, "");
+  const shortest = String(Math.abs(amount));
+  const decimal = shortest.includes("e") ? text : shortest;
+  const [whole = "0", fraction = ""] = decimal.split(".");
+  const padded = `${fraction}000`;
+  let cents = Number(whole) * 100 + Number(padded.slice(0, 2));
+  // Round half away from zero on the third decimal (README convention round2).
+  if (Number(padded[2]) >= 5) cents += 1;
+  return amount < 0 ? -cents : cents;
+}
+
+export function money(amount: number, currency: string): Money {
+  return { cents: toCents(amount), currency };
+}
+
+/** 25980 -> "259.80". */
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}

@@ -1,0 +1,46 @@
+import { ARTISAN_DEMO_TOKEN, type ArtisanSim, createArtisanSim } from "../sim/artisan/index.js";
+import { CLEANITALL_DEMO_KEY, type CleanItAllSim, createCleanItAllSim } from "../sim/cleanitall/index.js";
+import { type GatewayConfig, parseConfig } from "./config.js";
+
+/**
+ * Demo mode: the simulators run in-process with their seeded data, and one demo tenant reaches
+ * them with a demo key. The simulators' rate limits are raised 100-fold so that exploring in
+ * GraphiQL does not trip ARTISAN's 60 requests a minute; everything else behaves as the references say.
+ */
+
+export const DEMO_API_KEY = "demo_gateway_key_do_not_use_in_production";
+export const DEMO_TENANT = "demo";
+
+export interface DemoUpstreams {
+  cleanitall: CleanItAllSim;
+  artisan: ArtisanSim;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+export async function startDemoUpstreams(server: { host: string; port: number }): Promise<DemoUpstreams> {
+  const cleanitall = createCleanItAllSim({ rateLimit: { limit: 100_000, windowMs: 3_600_000 } });
+  const artisan = createArtisanSim({ rateLimit: { limit: 6_000, windowMs: 60_000 } });
+  const [cleanitallUrl, artisanUrl] = await Promise.all([cleanitall.listen(0), artisan.listen(0)]);
+  const config = parseConfig({
+    server: { host: server.host, port: server.port, graphiql: true, introspection: true },
+    tenants: [
+      {
+        id: DEMO_TENANT,
+        apiKeys: [{ key: DEMO_API_KEY, scopes: ["read", "write", "delete"], name: "demo" }],
+        upstreams: {
+          cleanitall: { baseUrl: cleanitallUrl, apiKey: CLEANITALL_DEMO_KEY },
+          artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN },
+        },
+      },
+    ],
+  });
+  return {
+    cleanitall,
+    artisan,
+    config,
+    close: async () => {
+      await Promise.all([cleanitall.close(), artisan.close()]);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { ConfigError, launchOptions, loadConfigFile } from "./config.js";
+import { DEMO_API_KEY, type DemoUpstreams, startDemoUpstreams } from "./demo.js";
+import { createLogger } from "./logger.js";
+import { createGateway } from "./server.js";
+
+/**
+ * `npm start`: with `--config <file>` or GATEWAY_CONFIG, run against the configured upstreams;
+ * with neither, run the demo (simulators in-process, a demo tenant and key).
+ */
+async function main(): Promise<void> {
+  const options = launchOptions(process.argv.slice(2));
+  const logger = createLogger(options.logLevel);
+  let demo: DemoUpstreams | null = null;
+  let config = options.configFile ? loadConfigFile(options.configFile) : null;
+  if (!config) {
+    demo = await startDemoUpstreams({ host: "127.0.0.1", port: options.demoPort });
+    config = demo.config;
+  }
+  const gateway = createGateway(config, {
+    logger,
+    ...(demo ? { graphiql: { headers: { Authorization: `Bearer ${DEMO_API_KEY}` } } } : {}),
+  });
+  const url = await gateway.start();
+  if (demo) {
+    process.stdout.write(
+      [
+        "",
+        "Field-service gateway, demo mode (simulated CleanItAll and Check-in ARTISAN upstreams)",
+        `  GraphiQL:  ${url}/graphql`,
+        `  API key:   ${DEMO_API_KEY}`,
+        `  Try:       curl -s ${url}/graphql -H 'Authorization: Bearer ${DEMO_API_KEY}' -H 'Content-Type: application/json' -d '{"query":"{ jobs(first: 3) { nodes { title source customer { name } } } }"}'`,
+        "",
+      ].join("\n"),
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await gateway.stop();
+    await demo?.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `Gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+import { SUPPORTED_SOURCES } from "../datasources/index.js";
+import type { SourceId } from "../errors.js";
+import { builder } from "./builder.js";
+
+/** Unified enums. Every upstream value maps to one of these; the raw value stays in `sourceStatus`. */
+
+const SOURCE_DESCRIPTIONS: Record<(typeof SUPPORTED_SOURCES)[number], string> = {
+  cleanitall: "CleanItAll: jobs, customers, invoices and payments of cleaning businesses.",
+  artisan: "Check-in ARTISAN: customers, jobs, site visits and invoices of trade businesses.",
+};
+
+export const SourceEnum = builder.enumType("Source", {
+  description: "The upstream system a record comes from.",
+  values: Object.fromEntries(
+    SUPPORTED_SOURCES.map((source) => [
+      source.toUpperCase(),
+      { value: source, description: SOURCE_DESCRIPTIONS[source] },
+    ]),
+  ) as Record<string, { value: SourceId; description: string }>,
+});
+
+export const JobStatusEnum = builder.enumType("JobStatus", {
+  description: "Where a job stands, across every source. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    UNSCHEDULED: { description: "Not yet scheduled (ARTISAN `draft`)." },
+    SCHEDULED: {
+      description: "Open and scheduled, work not started (CleanItAll `pending`, ARTISAN `open`).",
+    },
+    IN_PROGRESS: { description: "Work has started (`in_progress`)." },
+    COMPLETED: { description: "Work is done (`completed`)." },
+    CANCELLED: { description: "Cancelled (`cancelled`)." },
+  } as const,
+});
+
+export const InvoiceStatusEnum = builder.enumType("InvoiceStatus", {
+  description: "Where an invoice stands, across every source. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    DRAFT: { description: "Not yet issued to the customer (CleanItAll `draft`)." },
+    SENT: {
+      description: "Issued and unpaid (CleanItAll `pending` with nothing paid, ARTISAN `paid: false`).",
+    },
+    VIEWED: { description: "Issued and opened by the customer (sources that track views)." },
+    PARTIALLY_PAID: {
+      description: "Issued, some but not all paid (CleanItAll `pending` with 0 < amount paid < total).",
+    },
+    PAID: { description: "Paid in full, or marked paid (`paid`, ARTISAN `paid: true`)." },
+    OVERDUE: {
+      description:
+        "Past its due date and not paid (CleanItAll `overdue`, whatever was partly paid: see `amountPaid`).",
+    },
+    VOID: { description: "Cancelled or voided (CleanItAll `cancelled`)." },
+  } as const,
+});
+
+export const SiteVisitStatusEnum = builder.enumType("SiteVisitStatus", {
+  description: "Where a site visit stands. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    SCHEDULED: { description: "Planned." },
+    IN_PROGRESS: { description: "Under way (sources that track it)." },
+    COMPLETED: { description: "Done." },
+    CANCELLED: { description: "Cancelled." },
+  } as const,
+});
+
+export const PaymentMethodEnum = builder.enumType("PaymentMethod", {
+  description: "How a payment was made. `sourceMethod` keeps the upstream's own value.",
+  values: {
+    CARD: { description: "Credit or debit card." },
+    CASH: { description: "Cash." },
+    CHECK: { description: "Check." },
+    BANK_TRANSFER: { description: "Bank transfer or ACH." },
+    OTHER: { description: "Any other method, or not recorded." },
+  } as const,
+});

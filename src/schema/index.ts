@@ -1,0 +1,13 @@
+import { builder } from "./builder.js";
+import "./types/scalars.js";
+import "./types/common.js";
+import "./types/node.js";
+import "./types/customer.js";
+import "./types/job.js";
+import "./types/siteVisit.js";
+import "./types/invoice.js";
+import "./types/payment.js";
+import "./types/company.js";
+
+/** The gateway's GraphQL schema. This file only imports: each type registers itself. */
+export const schema = builder.toSchema({ sortSchema: false });

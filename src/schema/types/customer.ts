@@ -1,0 +1,177 @@
+import type { UnifiedCustomer } from "../../datasources/unified.js";
+import { checkDateRange, checkSearch } from "../args.js";
+import { builder } from "../builder.js";
+import {
+  CustomerConnection,
+  InvoiceConnection,
+  JobConnection,
+  PaymentConnection,
+  pagingArgs,
+  resolveList,
+  SiteVisitConnection,
+} from "../connections.js";
+import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import { AddressRef, CustomerRef, NodeRef } from "../refs.js";
+import { loadByGlobalId } from "./node.js";
+
+/** Only the customer's own source can hold its jobs, invoices, payments and visits. */
+const ownSource =
+  <F>(customer: UnifiedCustomer, filter: F) =>
+  (source: string) =>
+    source === customer.source ? filter : null;
+
+CustomerRef.implement({
+  description: "A customer (client) of the business: a person or company that work is done for.",
+  interfaces: [NodeRef],
+  isTypeOf: (value) => (value as { __typename?: string }).__typename === "Customer",
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Display name (ARTISAN: first and last name)." }),
+    firstName: t.exposeString("firstName", {
+      nullable: true,
+      description: "Given name, where the upstream keeps it apart.",
+    }),
+    lastName: t.exposeString("lastName", {
+      nullable: true,
+      description: "Family name, where the upstream keeps it apart.",
+    }),
+    email: t.exposeString("email", { nullable: true, description: "Email address." }),
+    phone: t.exposeString("phone", { nullable: true, description: "Phone number." }),
+    mobile: t.exposeString("mobile", {
+      nullable: true,
+      description: "Mobile number, where the upstream keeps one apart.",
+    }),
+    address: t.expose("address", { type: AddressRef, nullable: true, description: "Postal address." }),
+    notes: t.exposeString("notes", { nullable: true, description: "Internal notes about the customer." }),
+    smsReminders: t.exposeBoolean("smsReminders", {
+      nullable: true,
+      description:
+        "Whether the customer gets SMS reminders (ARTISAN); null where the upstream has no such setting.",
+    }),
+    walkIn: t.exposeBoolean("walkIn", {
+      nullable: true,
+      description: "Whether the customer was recorded as a walk-in (ARTISAN); null elsewhere.",
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the customer was created upstream.",
+      resolve: (c) => c.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the customer last changed upstream.",
+      resolve: (c) => c.updatedAt,
+    }),
+    jobs: t.field({
+      type: JobConnection,
+      nullable: true,
+      description: "The customer's jobs, newest first.",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({ type: JobStatusEnum, required: false, description: "Only jobs in this status." }),
+      },
+      resolve: (customer, args, context, info) =>
+        resolveList(
+          context,
+          info,
+          "jobs",
+          args,
+          ownSource(customer, { customerId: customer.sourceId, status: args.status ?? undefined }),
+        ),
+    }),
+    invoices: t.field({
+      type: InvoiceConnection,
+      nullable: true,
+      description: "The customer's invoices, newest first.",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({
+          type: InvoiceStatusEnum,
+          required: false,
+          description: "Only invoices in this status.",
+        }),
+      },
+      resolve: (customer, args, context, info) =>
+        resolveList(
+          context,
+          info,
+          "invoices",
+          args,
+          ownSource(customer, { customerId: customer.sourceId, status: args.status ?? undefined }),
+        ),
+    }),
+    payments: t.field({
+      type: PaymentConnection,
+      nullable: true,
+      description: "Payments received from the customer, newest first (sources that record payments).",
+      args: pagingArgs(t.arg),
+      resolve: (customer, args, context, info) =>
+        resolveList(context, info, "payments", args, ownSource(customer, { customerId: customer.sourceId })),
+    }),
+    siteVisits: t.field({
+      type: SiteVisitConnection,
+      nullable: true,
+      description: "Site visits at the customer's, earliest first (sources that schedule visits).",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({
+          type: SiteVisitStatusEnum,
+          required: false,
+          description: "Only visits in this status.",
+        }),
+        from: t.arg({
+          type: "Date",
+          required: false,
+          description: "Only visits scheduled on or after this date.",
+        }),
+        to: t.arg({
+          type: "Date",
+          required: false,
+          description: "Only visits scheduled on or before this date.",
+        }),
+      },
+      resolve: (customer, args, context, info) => {
+        checkDateRange(args.from, args.to, "from", "to");
+        return resolveList(
+          context,
+          info,
+          "siteVisits",
+          args,
+          ownSource(customer, {
+            customerId: customer.sourceId,
+            status: args.status ?? undefined,
+            from: args.from ?? undefined,
+            to: args.to ?? undefined,
+          }),
+        );
+      },
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  customer: t.field({
+    type: CustomerRef,
+    nullable: true,
+    description: "A customer by global id; null when it does not exist.",
+    args: { id: t.arg.id({ required: true, description: "The customer's global id." }) },
+    resolve: (_root, args, context) => loadByGlobalId<UnifiedCustomer>(context, args.id, "Customer"),
+  }),
+  customers: t.field({
+    type: CustomerConnection,
+    nullable: true,
+    description: "Customers of every source (or one, with `source`), newest first.",
+    args: {
+      ...pagingArgs(t.arg),
+      source: t.arg({ type: SourceEnum, required: false, description: "Only this upstream's customers." }),
+      search: t.arg.string({
+        required: false,
+        description: "Case-insensitive search in name, email and phone numbers (1–100 characters).",
+      }),
+    },
+    resolve: (_root, args, context, info) => {
+      const search = checkSearch(args.search, "search");
+      return resolveList(context, info, "customers", args, () => ({ search }));
+    },
+  }),
+}));

@@ -1,0 +1,211 @@
+import type { UnifiedCustomer, UnifiedJob } from "../../datasources/unified.js";
+import { builder } from "../builder.js";
+import {
+  InvoiceConnection,
+  JobConnection,
+  pagingArgs,
+  resolveList,
+  SiteVisitConnection,
+} from "../connections.js";
+import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import {
+  AddressRef,
+  CustomerRef,
+  JobRef,
+  JobTypeRef,
+  MoneyRef,
+  NodeRef,
+  TeamMemberObjectRef,
+} from "../refs.js";
+import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
+
+/** Only the job's own source can hold its site visits and invoices. */
+const ownSource =
+  <F>(job: UnifiedJob, filter: F) =>
+  (source: string) =>
+    source === job.source ? filter : null;
+
+JobRef.implement({
+  description:
+    "A job: work to be done for a customer. CleanItAll jobs are single scheduled visits (their schedule is on the job); ARTISAN jobs are scheduled through site visits.",
+  interfaces: [NodeRef],
+  isTypeOf: (value) => (value as { __typename?: string }).__typename === "Job",
+  fields: (t) => ({
+    title: t.exposeString("title", { description: "Short title of the job." }),
+    description: t.exposeString("description", { nullable: true, description: "What is to be done." }),
+    status: t.expose("status", { type: JobStatusEnum, description: "Unified status." }),
+    sourceStatus: t.exposeString("sourceStatus", {
+      description: "The upstream's own status value, unchanged.",
+    }),
+    serviceType: t.exposeString("serviceType", {
+      nullable: true,
+      description: "Free-text kind of service (CleanItAll, e.g. `deep_cleaning`).",
+    }),
+    jobType: t.field({
+      type: JobTypeRef,
+      nullable: true,
+      description: "The company-defined job type (ARTISAN).",
+      resolve: (job) => (job.jobType ? { ...job.jobType, source: job.source, job } : null),
+    }),
+    scheduledDate: t.field({
+      type: "Date",
+      nullable: true,
+      description: "The day the job is scheduled (CleanItAll; ARTISAN schedules are on site visits).",
+      resolve: (job) => job.scheduledDate,
+    }),
+    scheduledTime: t.exposeString("scheduledTime", {
+      nullable: true,
+      description: "Start time, `HH:MM` in 24 h (CleanItAll).",
+    }),
+    durationMinutes: t.exposeInt("durationMinutes", {
+      nullable: true,
+      description: "Planned duration in minutes (CleanItAll).",
+    }),
+    assignee: t.field({
+      type: TeamMemberObjectRef,
+      nullable: true,
+      description: "The team member assigned to the job (CleanItAll).",
+      resolve: (job) => (job.assignee ? { ...job.assignee, source: job.source } : null),
+    }),
+    address: t.expose("address", {
+      type: AddressRef,
+      nullable: true,
+      description: "Where the work is done.",
+    }),
+    price: t.expose("price", {
+      type: MoneyRef,
+      nullable: true,
+      description: "Quoted price of the job (CleanItAll).",
+    }),
+    notes: t.exposeString("notes", { nullable: true, description: "Internal notes." }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the job was completed (CleanItAll).",
+      resolve: (job) => job.completedAt,
+    }),
+    completionNotes: t.exposeString("completionNotes", {
+      nullable: true,
+      description: "Notes left on completion (CleanItAll).",
+    }),
+    siteVisitCount: t.int({
+      nullable: true,
+      description: "How many site visits the job has.",
+      resolve: async (job, _args, context) => (await fullRecord(context, job))?.siteVisitCount ?? null,
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the job was created upstream.",
+      resolve: (job) => job.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the job last changed upstream.",
+      resolve: (job) => job.updatedAt,
+    }),
+    customer: t.field({
+      type: CustomerRef,
+      nullable: true,
+      description: "The customer the job is for.",
+      resolve: async (job, _args, context) =>
+        (await context.load({
+          type: "Customer",
+          source: job.source,
+          sourceId: job.customerId,
+        })) as UnifiedCustomer | null,
+    }),
+    siteVisits: t.field({
+      type: SiteVisitConnection,
+      nullable: true,
+      description:
+        "The job's site visits, earliest first. Empty for CleanItAll jobs, which are themselves one visit.",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({
+          type: SiteVisitStatusEnum,
+          required: false,
+          description: "Only visits in this status.",
+        }),
+      },
+      resolve: (job, args, context, info) =>
+        resolveList(
+          context,
+          info,
+          "siteVisits",
+          args,
+          ownSource(job, { jobId: job.sourceId, status: args.status ?? undefined }),
+        ),
+    }),
+    invoices: t.field({
+      type: InvoiceConnection,
+      nullable: true,
+      description:
+        "Invoices that name this job, newest first. Empty for ARTISAN jobs: ARTISAN links invoices to customers only.",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({
+          type: InvoiceStatusEnum,
+          required: false,
+          description: "Only invoices in this status.",
+        }),
+      },
+      resolve: (job, args, context, info) =>
+        resolveList(
+          context,
+          info,
+          "invoices",
+          args,
+          ownSource(job, {
+            jobId: { jobId: job.sourceId, customerId: job.customerId },
+            status: args.status ?? undefined,
+          }),
+        ),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  job: t.field({
+    type: JobRef,
+    nullable: true,
+    description: "A job by global id; null when it does not exist.",
+    args: { id: t.arg.id({ required: true, description: "The job's global id." }) },
+    resolve: (_root, args, context) => loadByGlobalId<UnifiedJob>(context, args.id, "Job"),
+  }),
+  jobs: t.field({
+    type: JobConnection,
+    nullable: true,
+    description: "Jobs of every source (or one, with `source`), newest first.",
+    args: {
+      ...pagingArgs(t.arg),
+      source: t.arg({ type: SourceEnum, required: false, description: "Only this upstream's jobs." }),
+      status: t.arg({ type: JobStatusEnum, required: false, description: "Only jobs in this status." }),
+      customerId: t.arg.id({ required: false, description: "Only jobs of this customer (global id)." }),
+      scheduledDate: t.arg({
+        type: "Date",
+        required: false,
+        description:
+          "Only jobs scheduled on this day. ARTISAN jobs carry no date (their visits do: use `siteVisits(from:, to:)`), so none match.",
+      }),
+      assigneeId: t.arg.string({
+        required: false,
+        description:
+          "Only jobs assigned to this team member (`TeamMember.sourceId`). ARTISAN assigns visits, not jobs, so none match.",
+      }),
+    },
+    resolve: (_root, args, context, info) => {
+      const customer = filterRef(context, args.customerId, "customerId", "Customer");
+      return resolveList(context, info, "jobs", args, (source) =>
+        customer && customer.source !== source
+          ? null
+          : {
+              status: args.status ?? undefined,
+              customerId: customer?.sourceId,
+              scheduledDate: args.scheduledDate ?? undefined,
+              assigneeId: args.assigneeId ?? undefined,
+            },
+      );
+    },
+  }),
+}));

@@ -1,0 +1,125 @@
+import type { UnifiedCustomer, UnifiedJob, UnifiedSiteVisit } from "../../datasources/unified.js";
+import { checkDateRange } from "../args.js";
+import { builder } from "../builder.js";
+import { pagingArgs, resolveList, SiteVisitConnection } from "../connections.js";
+import { SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import { CustomerRef, JobRef, NodeRef, SiteVisitRef, TeamMemberObjectRef } from "../refs.js";
+import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
+
+SiteVisitRef.implement({
+  description: "A scheduled visit to a customer's site to work on a job (ARTISAN site visits).",
+  interfaces: [NodeRef],
+  isTypeOf: (value) => (value as { __typename?: string }).__typename === "SiteVisit",
+  fields: (t) => ({
+    scheduledAt: t.field({
+      type: "DateTime",
+      description: "When the visit starts.",
+      resolve: (visit) => visit.scheduledAt,
+    }),
+    durationMinutes: t.exposeInt("durationMinutes", {
+      nullable: true,
+      description: "Planned duration in minutes.",
+    }),
+    status: t.expose("status", { type: SiteVisitStatusEnum, description: "Unified status." }),
+    sourceStatus: t.exposeString("sourceStatus", {
+      description: "The upstream's own status value, unchanged.",
+    }),
+    notes: t.exposeString("notes", { nullable: true, description: "Internal notes for the visit." }),
+    teamMember: t.field({
+      type: TeamMemberObjectRef,
+      nullable: true,
+      description: "The team member doing the visit.",
+      resolve: async (visit, _args, context) => {
+        if (!visit.teamMember) return null;
+        const full = visit.teamMember.name === null ? await fullRecord(context, visit) : visit;
+        const member = full?.teamMember ?? visit.teamMember;
+        return { ...member, source: visit.source };
+      },
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the visit was created upstream.",
+      resolve: (visit) => visit.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the visit last changed upstream.",
+      resolve: (visit) => visit.updatedAt,
+    }),
+    job: t.field({
+      type: JobRef,
+      nullable: true,
+      description: "The job the visit is for.",
+      resolve: async (visit, _args, context) =>
+        (await context.load({
+          type: "Job",
+          source: visit.source,
+          sourceId: visit.jobId,
+        })) as UnifiedJob | null,
+    }),
+    customer: t.field({
+      type: CustomerRef,
+      nullable: true,
+      description: "The customer visited.",
+      resolve: async (visit, _args, context) =>
+        (await context.load({
+          type: "Customer",
+          source: visit.source,
+          sourceId: visit.customerId,
+        })) as UnifiedCustomer | null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  siteVisit: t.field({
+    type: SiteVisitRef,
+    nullable: true,
+    description: "A site visit by global id; null when it does not exist.",
+    args: { id: t.arg.id({ required: true, description: "The visit's global id." }) },
+    resolve: (_root, args, context) => loadByGlobalId<UnifiedSiteVisit>(context, args.id, "SiteVisit"),
+  }),
+  siteVisits: t.field({
+    type: SiteVisitConnection,
+    nullable: true,
+    description: "Site visits of every source that schedules them (or one, with `source`), earliest first.",
+    args: {
+      ...pagingArgs(t.arg),
+      source: t.arg({ type: SourceEnum, required: false, description: "Only this upstream's visits." }),
+      status: t.arg({
+        type: SiteVisitStatusEnum,
+        required: false,
+        description: "Only visits in this status.",
+      }),
+      jobId: t.arg.id({ required: false, description: "Only visits of this job (global id)." }),
+      customerId: t.arg.id({ required: false, description: "Only visits of this customer (global id)." }),
+      from: t.arg({
+        type: "Date",
+        required: false,
+        description: "Only visits scheduled on or after this date (in the source's timezone).",
+      }),
+      to: t.arg({
+        type: "Date",
+        required: false,
+        description: "Only visits scheduled on or before this date (in the source's timezone).",
+      }),
+    },
+    resolve: (_root, args, context, info) => {
+      checkDateRange(args.from, args.to, "from", "to");
+      const job = filterRef(context, args.jobId, "jobId", "Job");
+      const customer = filterRef(context, args.customerId, "customerId", "Customer");
+      return resolveList(context, info, "siteVisits", args, (source) =>
+        (job && job.source !== source) || (customer && customer.source !== source)
+          ? null
+          : {
+              status: args.status ?? undefined,
+              jobId: job?.sourceId,
+              customerId: customer?.sourceId,
+              from: args.from ?? undefined,
+              to: args.to ?? undefined,
+            },
+      );
+    },
+  }),
+}));

@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createYoga } from "graphql-yoga";
+import type { Dispatcher } from "undici";
+import { ApiKeyRegistry, presentedKey } from "./auth/apiKeys.js";
+import type { GatewayConfig } from "./config.js";
+import { createContextFactory, type GatewayContext } from "./context.js";
+import { HttpLayer } from "./datasources/http.js";
+import { type TenantUpstreams, tenantUpstreams } from "./datasources/index.js";
+import { UnauthenticatedError } from "./errors.js";
+import { createLogger, type Logger } from "./logger.js";
+import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
+import { usePartialErrors } from "./plugins/usePartialErrors.js";
+import { schema } from "./schema/index.js";
+
+/**
+ * createGateway is the only place that wires things: config -> HTTP layer -> tenants' datasources
+ * -> context factory -> Yoga -> Node HTTP server.
+ */
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Swap the upstream transport (tests); default: one undici Pool per upstream origin. */
+  dispatcherFor?: (origin: string) => Dispatcher;
+  /** What GraphiQL opens with (demo mode pre-fills the demo key). */
+  graphiql?: { defaultQuery?: string; headers?: Record<string, string> };
+}
+
+export interface Gateway {
+  /** Listens on the configured host and port (0 = any free port); resolves to the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, closes connections and upstream pools. */
+  stop(): Promise<void>;
+  /** The Fetch API handler (for in-process tests and embedding). */
+  fetch: (request: Request) => Promise<Response> | Response;
+  /** The shared HTTP layer (its cache and observers). */
+  readonly http: HttpLayer;
+  readonly url: string;
+}
+
+export const DEFAULT_QUERY = `# Jobs of every upstream, newest first, with their customers and invoices.
+# Send it with the play button; browse the schema in the Docs panel.
+query RecentJobs {
+  jobs(first: 10) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      source
+      title
+      status
+      sourceStatus
+      customer { name email }
+      invoices(first: 5) {
+        nodes { number status total { amount currency } }
+      }
+    }
+  }
+}
+`;
+
+function readiness(tenants: ReadonlyMap<string, TenantUpstreams>) {
+  return {
+    status: "ready",
+    tenants: Object.fromEntries(
+      [...tenants.values()].map((tenant) => [tenant.tenantId, { upstreams: tenant.sources }]),
+    ),
+  };
+}
+
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger("info");
+  const http = new HttpLayer({
+    timeoutMs: config.http.timeoutMs,
+    retries: config.http.retries,
+    connections: config.http.connections,
+    cache: { ttlMs: config.cache.ttlMs, maxEntries: config.cache.maxEntries },
+    ...(options.dispatcherFor ? { dispatcherFor: options.dispatcherFor } : {}),
+  });
+  const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
+  for (const tenant of config.tenants) {
+    const unsupported = Object.keys(tenant.upstreams).filter(
+      (source) => !tenants.get(tenant.id)?.sources.includes(source as never),
+    );
+    if (unsupported.length > 0) {
+      logger.warn(
+        { tenant: tenant.id, upstreams: unsupported },
+        "configured upstreams not served by this version",
+      );
+    }
+  }
+  const keys = new ApiKeyRegistry(config);
+  const createContext = createContextFactory(tenants, config.limits);
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    maskedErrors: true,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      info: (...args) => logger.info(args.map(String).join(" ")),
+      warn: (...args) => logger.warn(args.map(String).join(" ")),
+      error: (...args) => logger.error(args.map(String).join(" ")),
+    },
+    graphiql: config.server.graphiql
+      ? {
+          title: "Field-service gateway",
+          defaultQuery: options.graphiql?.defaultQuery ?? DEFAULT_QUERY,
+          headers: JSON.stringify(
+            options.graphiql?.headers ?? { Authorization: "Bearer <your API key>" },
+            null,
+            2,
+          ),
+        }
+      : false,
+    context: ({ request }) => {
+      const principal = keys.authenticate(presentedKey(request.headers));
+      if (!principal) throw new UnauthenticatedError();
+      return createContext(principal, request.headers.get("x-request-id") ?? undefined);
+    },
+    plugins: [useIntrospectionSwitch(config.server.introspection), usePartialErrors()],
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && (path === "/healthz" || path === "/readyz")) {
+      const body = JSON.stringify(path === "/healthz" ? { status: "ok" } : readiness(tenants));
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    yoga.handle(req, res);
+  };
+
+  let server: Server | null = null;
+  let url = "";
+  return {
+    http,
+    fetch: yoga.fetch,
+    get url() {
+      return url;
+    },
+    async start() {
+      const listening = createServer(handle);
+      await new Promise<void>((resolve, reject) => {
+        listening.once("error", reject);
+        listening.listen(config.server.port, config.server.host, () => resolve());
+      });
+      server = listening;
+      const { port } = listening.address() as AddressInfo;
+      const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+      url = `http://${host}:${port}`;
+      logger.info({ url: `${url}/graphql` }, "gateway listening");
+      return url;
+    },
+    async stop() {
+      const closing = server;
+      server = null;
+      if (closing) {
+        await new Promise<void>((resolve) => {
+          closing.close(() => resolve());
+          closing.closeIdleConnections();
+        });
+      }
+      await http.close();
+    },
+  };
+}
