@@ -155,25 +155,42 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     .join("");
 }
 
-/** Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error. */
+/**
+ * Replaces `${NAME}` in every string with the environment variable NAME. Every missing variable is
+ * reported at once (one start-up attempt shows them all), each with the path of its string.
+ */
 export function interpolateEnv(
   value: unknown,
   env: Record<string, string | undefined>,
   path: PropertyKey[] = [],
 ): unknown {
+  const problems: string[] = [];
+  const result = interpolate(value, env, path, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}
+
+function interpolate(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: PropertyKey[],
+  problems: string[],
+): unknown {
   if (typeof value === "string") {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
       const replacement = env[name];
       if (replacement === undefined) {
-        throw new ConfigError([`${formatPath(path) || "(root)"}: environment variable ${name} is not set`]);
+        problems.push(`${formatPath(path) || "(root)"}: environment variable ${name} is not set`);
+        return match;
       }
       return replacement;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, [...path, index]));
+  if (Array.isArray(value))
+    return value.map((item, index) => interpolate(item, env, [...path, index], problems));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, [...path, key])]),
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, env, [...path, key], problems)]),
     );
   }
   return value;
@@ -224,12 +241,22 @@ export function launchOptions(
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
 ): LaunchOptions {
-  const flag = argv.indexOf("--config");
-  const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
-  if (flag >= 0 && !fromFlag) throw new ConfigError(["--config needs a file path"]);
-  const demoPort = env.PORT === undefined ? 4000 : Number(env.PORT);
+  const flag = argv.findIndex((arg) => arg === "--config" || arg.startsWith("--config="));
+  const flagArg = flag >= 0 ? argv[flag] : undefined;
+  const fromFlag = flagArg?.startsWith("--config=") ? flagArg.slice("--config=".length) : argv[flag + 1];
+  // `--config --other-flag` is a forgotten path, not a file named "--other-flag".
+  if (flag >= 0 && (!fromFlag || fromFlag.startsWith("--"))) {
+    throw new ConfigError(["--config needs a file path"]);
+  }
+  // Digits only: `Number()` would read "" as 0 and accept "0x1F" or "1e3".
+  const demoPort = env.PORT === undefined ? 4000 : /^\d{1,5}$/.test(env.PORT) ? Number(env.PORT) : Number.NaN;
   if (!Number.isInteger(demoPort) || demoPort < 0 || demoPort > 65_535) {
     throw new ConfigError([`PORT must be a port number (0-65535); got "${env.PORT}"`]);
   }
-  return { configFile: fromFlag ?? env.GATEWAY_CONFIG ?? null, logLevel: env.LOG_LEVEL ?? "info", demoPort };
+  return {
+    // An empty GATEWAY_CONFIG (`GATEWAY_CONFIG= npm start`) means unset: demo mode.
+    configFile: (flag >= 0 ? fromFlag : undefined) ?? (env.GATEWAY_CONFIG || null),
+    logLevel: env.LOG_LEVEL ?? "info",
+    demoPort,
+  };
 }

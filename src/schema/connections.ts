@@ -1,6 +1,5 @@
 import type { ArgBuilder, ObjectRef } from "@pothos/core";
-import { type GraphQLResolveInfo, locatedError } from "graphql";
-import { responsePathAsArray } from "graphql/execution/index.js";
+import { type GraphQLResolveInfo, locatedError, responsePathAsArray } from "graphql";
 import type { GatewayContext } from "../context.js";
 import type { ListKind, ListKinds } from "../datasources/datasource.js";
 import { SUPPORTED_SOURCES } from "../datasources/index.js";

@@ -1,0 +1,147 @@
+import {
+  ARTISAN_DEMO_COMPANY,
+  ARTISAN_DEMO_TOKEN,
+  type ArtisanSim,
+  createArtisanSim,
+} from "../../sim/artisan/index.js";
+import {
+  CLEANITALL_DEMO_ACCOUNT,
+  CLEANITALL_DEMO_KEY,
+  type CleanItAllSim,
+  createCleanItAllSim,
+} from "../../sim/cleanitall/index.js";
+import { type GatewayConfig, type GatewayConfigInput, parseConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { createGateway, type Gateway } from "../../src/server.js";
+
+/**
+ * End-to-end harness: both simulators and the real gateway, each on port 0, over real HTTP.
+ * Simulator clocks are pinned just after the seed anchor so seeded data reads the same every day
+ * (no invoice turns overdue because the calendar moved), and rate limits are out of the way
+ * unless a test sets its own.
+ */
+
+export const SIM_NOW = new Date("2026-03-01T12:30:00Z");
+export const READ_KEY = "test_read_key_0123456789abcdef";
+export const ALL_KEY = "test_all_scopes_key_0123456789ab";
+export const NO_READ_KEY = "test_write_only_key_0123456789ab";
+
+export interface Harness {
+  cleanitall: CleanItAllSim;
+  artisan: ArtisanSim;
+  gateway: Gateway;
+  config: GatewayConfig;
+  url: string;
+  /** POSTs a GraphQL request to the gateway; returns status and parsed body. */
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string | null,
+  ): Promise<{ status: number; body: GraphQLBody<T> }>;
+  /** Zeroes both simulators' counters and request logs. */
+  resetCounts(): void;
+  /** Requests the simulators served, by route key, since the last reset (zero counts omitted). */
+  counts(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+export interface HarnessOptions {
+  /** Overrides merged into the gateway config (e.g. `cache: { ttlMs: 0 }`). */
+  config?: Partial<GatewayConfigInput>;
+  /** Which upstreams the tenant has (default both). */
+  upstreams?: Array<"cleanitall" | "artisan">;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const now = () => SIM_NOW;
+  const cleanitall = createCleanItAllSim({
+    accounts: [CLEANITALL_DEMO_ACCOUNT],
+    rateLimit: { limit: 1_000_000, windowMs: 3_600_000 },
+    now,
+  });
+  const artisan = createArtisanSim({
+    companies: [ARTISAN_DEMO_COMPANY],
+    rateLimit: { limit: 1_000_000, windowMs: 60_000 },
+    now,
+  });
+  const [cleanitallUrl, artisanUrl] = await Promise.all([cleanitall.listen(0), artisan.listen(0)]);
+  const wanted = options.upstreams ?? ["cleanitall", "artisan"];
+  const config = parseConfig({
+    server: { host: "127.0.0.1", port: 0 },
+    // Exact request counting: no cross-request cache unless a test asks for one.
+    cache: { ttlMs: 0 },
+    http: { timeoutMs: 2_000, retries: 0 },
+    ...options.config,
+    tenants: [
+      {
+        id: "acme",
+        apiKeys: [
+          { key: READ_KEY, scopes: ["read"] },
+          { key: ALL_KEY, scopes: ["read", "write", "delete"] },
+          { key: NO_READ_KEY, scopes: ["write"] },
+        ],
+        upstreams: {
+          ...(wanted.includes("cleanitall")
+            ? { cleanitall: { baseUrl: cleanitallUrl, apiKey: CLEANITALL_DEMO_KEY } }
+            : {}),
+          ...(wanted.includes("artisan")
+            ? { artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN } }
+            : {}),
+        },
+      },
+    ],
+  });
+  const gateway = createGateway(config, { logger: createLogger("silent") });
+  const url = await gateway.start();
+
+  return {
+    cleanitall,
+    artisan,
+    gateway,
+    config,
+    url,
+    async gql(query, variables, key = READ_KEY) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    resetCounts() {
+      cleanitall.control.resetCounts();
+      artisan.control.resetCounts();
+    },
+    counts() {
+      const all: Record<string, number> = {};
+      for (const sim of [cleanitall, artisan]) {
+        for (const [route, count] of Object.entries(sim.control.snapshot())) {
+          if (count > 0) all[`${sim.id} ${route}`] = count;
+        }
+      }
+      return all;
+    },
+    async close() {
+      await gateway.stop();
+      await Promise.all([cleanitall.close(), artisan.close()]);
+    },
+  };
+}
+
+/** Decodes a global id into its parts (tests only: clients treat ids as opaque). */
+export function decodeId(id: string): string[] {
+  return Buffer.from(id, "base64url").toString("utf8").split(":");
+}
+
+export function globalId(type: string, source: string, sourceId: string, locator?: string): string {
+  return Buffer.from([type, source, sourceId, ...(locator ? [locator] : [])].join(":"), "utf8").toString(
+    "base64url",
+  );
+}
