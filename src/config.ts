@@ -108,31 +108,45 @@ export const configSchema = z
       }),
     tenants: z.array(tenant).min(1, "needs at least one tenant"),
   })
-  .superRefine((config, ctx) => {
-    const tenantIds = new Set<string>();
-    const keys = new Set<string>();
-    config.tenants.forEach((t, index) => {
-      if (tenantIds.has(t.id)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["tenants", index, "id"],
-          message: `duplicate tenant id "${t.id}"`,
-        });
-      }
-      tenantIds.add(t.id);
-      t.apiKeys.forEach((k, keyIndex) => {
-        // The message must not echo the key: config errors end up in logs.
-        if (keys.has(k.key)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["tenants", index, "apiKeys", keyIndex, "key"],
-            message: "duplicate API key",
-          });
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other parts are invalid (see `when`), so duplicates are reported together with
+      // every other problem; the value may then be partly unparsed, hence the shape checks.
+      const tenants: unknown = (config as { tenants?: unknown }).tenants;
+      if (!Array.isArray(tenants)) return;
+      const tenantIds = new Set<string>();
+      const keys = new Set<string>();
+      tenants.forEach((t: unknown, index) => {
+        if (t === null || typeof t !== "object") return;
+        const { id, apiKeys } = t as { id?: unknown; apiKeys?: unknown };
+        if (typeof id === "string") {
+          if (tenantIds.has(id)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["tenants", index, "id"],
+              message: `duplicate tenant id "${id}"`,
+            });
+          }
+          tenantIds.add(id);
         }
-        keys.add(k.key);
+        if (!Array.isArray(apiKeys)) return;
+        apiKeys.forEach((k: unknown, keyIndex) => {
+          const key = k !== null && typeof k === "object" ? (k as { key?: unknown }).key : undefined;
+          if (typeof key !== "string") return;
+          // The message must not echo the key: config errors end up in logs.
+          if (keys.has(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["tenants", index, "apiKeys", keyIndex, "key"],
+              message: "duplicate API key",
+            });
+          }
+          keys.add(key);
+        });
       });
-    });
-  });
+    },
+    { when: (payload) => payload.value !== null && typeof payload.value === "object" },
+  );
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type TenantConfig = GatewayConfig["tenants"][number];
@@ -243,7 +257,10 @@ export function launchOptions(
 ): LaunchOptions {
   const flag = argv.findIndex((arg) => arg === "--config" || arg.startsWith("--config="));
   const flagArg = flag >= 0 ? argv[flag] : undefined;
-  const fromFlag = flagArg?.startsWith("--config=") ? flagArg.slice("--config=".length) : argv[flag + 1];
+  let fromFlag: string | undefined;
+  if (flagArg !== undefined) {
+    fromFlag = flagArg.startsWith("--config=") ? flagArg.slice("--config=".length) : argv[flag + 1];
+  }
   // `--config --other-flag` is a forgotten path, not a file named "--other-flag".
   if (flag >= 0 && (!fromFlag || fromFlag.startsWith("--"))) {
     throw new ConfigError(["--config needs a file path"]);
@@ -255,7 +272,7 @@ export function launchOptions(
   }
   return {
     // An empty GATEWAY_CONFIG (`GATEWAY_CONFIG= npm start`) means unset: demo mode.
-    configFile: (flag >= 0 ? fromFlag : undefined) ?? (env.GATEWAY_CONFIG || null),
+    configFile: fromFlag ?? (env.GATEWAY_CONFIG || null),
     logLevel: env.LOG_LEVEL ?? "info",
     demoPort,
   };

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     await gateway.stop();
     await demo?.close();
+    logger.info("gateway stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
