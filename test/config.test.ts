@@ -152,7 +152,9 @@ describe("${VAR} interpolation", () => {
       env,
     );
     expect(config.server.host).toBe("10.0.0.5");
-    expect(config.tenants[0]?.apiKeys).toEqual([{ key: ACME_KEY, scopes: ["read"], name: "key for 10.0.0.5" }]);
+    expect(config.tenants[0]?.apiKeys).toEqual([
+      { key: ACME_KEY, scopes: ["read"], name: "key for 10.0.0.5" },
+    ]);
     expect(config.tenants[0]?.upstreams.artisan).toEqual({
       baseUrl: "http://10.0.0.5:8080/api/v1",
       token: "Bearer-tok-123-x",
@@ -161,7 +163,10 @@ describe("${VAR} interpolation", () => {
 
   it("does not re-expand a value that itself contains ${...}, and leaves non-strings and keys alone", () => {
     expect(
-      interpolateEnv({ a: "${A}", n: 5, b: true, z: null, "${A}": "k", list: ["${A}", 1] }, { A: "${B}", B: "no" }),
+      interpolateEnv(
+        { a: "${A}", n: 5, b: true, z: null, "${A}": "k", list: ["${A}", 1] },
+        { A: "${B}", B: "no" },
+      ),
     ).toEqual({ a: "${B}", n: 5, b: true, z: null, "${A}": "k", list: ["${B}", 1] });
   });
 
@@ -251,9 +256,9 @@ describe("parseConfig: errors name the path", () => {
   });
 
   it("a bad scope names the scope's path", () => {
-    expect(problemsOf({ tenants: [tenant({ apiKeys: [{ key: ACME_KEY, scopes: ["read", "admin"] }] })] })).toEqual(
-      ['tenants[0].apiKeys[0].scopes[1]: Invalid option: expected one of "read"|"write"|"delete"'],
-    );
+    expect(
+      problemsOf({ tenants: [tenant({ apiKeys: [{ key: ACME_KEY, scopes: ["read", "admin"] }] })] }),
+    ).toEqual(['tenants[0].apiKeys[0].scopes[1]: Invalid option: expected one of "read"|"write"|"delete"']);
   });
 
   it("an API key without scopes is rejected", () => {
@@ -274,7 +279,9 @@ describe("parseConfig: errors name the path", () => {
   it("jobcloser needs email and password, or zapierKey", () => {
     const jobcloser = (credentials: Record<string, string>) =>
       problemsOf({
-        tenants: [tenant({ upstreams: { jobcloser: { baseUrl: "https://jobcloser.com/api", ...credentials } } })],
+        tenants: [
+          tenant({ upstreams: { jobcloser: { baseUrl: "https://jobcloser.com/api", ...credentials } } }),
+        ],
       });
     const message = "tenants[0].upstreams.jobcloser: needs either email and password, or zapierKey";
     expect(jobcloser({})).toEqual([message]);
@@ -290,7 +297,9 @@ describe("parseConfig: errors name the path", () => {
 
   it("empty credentials are rejected with their path", () => {
     expect(
-      problemsOf({ tenants: [tenant({ upstreams: { artisan: { baseUrl: "https://a.example", token: "" } } })] }),
+      problemsOf({
+        tenants: [tenant({ upstreams: { artisan: { baseUrl: "https://a.example", token: "" } } })],
+      }),
     ).toEqual(["tenants[0].upstreams.artisan.token: must not be empty"]);
   });
 
@@ -330,7 +339,9 @@ describe("parseConfig: errors name the path", () => {
   });
 
   it("a short API key is rejected (and not echoed)", () => {
-    const problems = problemsOf({ tenants: [tenant({ apiKeys: [{ key: "short-key-123", scopes: ["read"] }] })] });
+    const problems = problemsOf({
+      tenants: [tenant({ apiKeys: [{ key: "short-key-123", scopes: ["read"] }] })],
+    });
     expect(problems).toEqual(["tenants[0].apiKeys[0].key: must be at least 16 characters"]);
     expect(problems.join("\n")).not.toContain("short-key-123");
   });
@@ -389,7 +400,11 @@ describe("parseConfig: errors name the path", () => {
       tenants: [
         tenant({
           upstreams: {
-            cleanitall: { baseUrl: "ftp://x", apiKey: "jt_live_supersecret", webhookSecret: "whsec_topsecret" },
+            cleanitall: {
+              baseUrl: "ftp://x",
+              apiKey: "jt_live_supersecret",
+              webhookSecret: "whsec_topsecret",
+            },
             jobcloser: { baseUrl: "https://jobcloser.com/api", password: "p4ssw0rd-secret" },
           },
         }),
@@ -516,7 +531,9 @@ describe("launchOptions", () => {
         caught = error;
       }
       expect(caught, JSON.stringify(port)).toBeInstanceOf(ConfigError);
-      expect((caught as ConfigError).problems).toEqual([`PORT must be a port number (0-65535); got "${port}"`]);
+      expect((caught as ConfigError).problems).toEqual([
+        `PORT must be a port number (0-65535); got "${port}"`,
+      ]);
     }
   });
 });

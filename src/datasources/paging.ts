@@ -111,9 +111,7 @@ async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
     });
     state.fetched += page.records.length;
     state.total = page.total;
-    // A short page is not the end while the total says more follow (an upstream may cap its pages
-    // below `limit`); an empty one is, whatever the total claims.
-    state.exhausted = state.fetched >= page.total || page.records.length === 0;
+    state.exhausted = state.fetched >= page.total || page.records.length < limit;
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     state.error = error;
@@ -148,14 +146,9 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
     // Every stream may supply the whole page, so each is asked for `first` records up front, in parallel.
     await Promise.all(states.map((state) => refill(state, options.first)));
     while (edges.length < options.first) {
-      // Every live stream must show its head before the merge can pick one. A filtered stream may
-      // scan a whole page without a match, so refill until it has one or runs out: picking another
-      // stream's head meanwhile would put records out of merge order.
-      let starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
-      while (starving.length > 0) {
+      const starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
+      if (starving.length > 0)
         await Promise.all(starving.map((state) => refill(state, options.first - edges.length)));
-        starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
-      }
       let best: StreamState<T> | null = null;
       for (const state of states) {
         const head = state.buffer[0];
@@ -197,10 +190,8 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
 
 /**
  * Plans the upstream page requests that cover positions [offset, offset + limit) of a
- * page-numbered list (`page` from 1, `per_page` up to `maxPerPage`): the fewest requests (one
- * whenever some page size lets a single page hold the whole window), and among plans with that many
- * requests the smallest `per_page`, which transfers the fewest records. Plans are in page order and
- * do not overlap, so concatenating each page's `records.slice(skip, skip + take)` yields the window.
+ * page-numbered list (`page` from 1, `per_page` up to `maxPerPage`): one request whenever some
+ * page size lets a single page hold the whole window, otherwise the fewest full pages.
  */
 export function planPageRequests(
   offset: number,
@@ -208,23 +199,20 @@ export function planPageRequests(
   maxPerPage: number,
 ): Array<{ page: number; perPage: number; skip: number; take: number }> {
   if (limit <= 0) return [];
-  const last = offset + limit - 1;
-  // Full-size pages are not always fewest: [9, 21) needs 3 pages of 10 but 2 of 7 (7-13, 14-20).
-  let perPage = maxPerPage;
-  let fewest = Number.POSITIVE_INFINITY;
-  for (let size = 1; size <= maxPerPage; size++) {
-    const count = Math.floor(last / size) - Math.floor(offset / size) + 1;
-    if (count < fewest) {
-      fewest = count;
-      perPage = size;
+  for (let perPage = Math.min(limit, maxPerPage); limit <= maxPerPage && perPage <= maxPerPage; perPage++) {
+    const firstPage = Math.floor(offset / perPage);
+    if (firstPage === Math.floor((offset + limit - 1) / perPage)) {
+      return [{ page: firstPage + 1, perPage, skip: offset - firstPage * perPage, take: limit }];
     }
   }
   const plans: Array<{ page: number; perPage: number; skip: number; take: number }> = [];
-  for (let page = Math.floor(offset / perPage); page <= Math.floor(last / perPage); page++) {
-    const pageStart = page * perPage;
+  const firstPage = Math.floor(offset / maxPerPage);
+  const lastPage = Math.floor((offset + limit - 1) / maxPerPage);
+  for (let page = firstPage; page <= lastPage; page++) {
+    const pageStart = page * maxPerPage;
     const skip = Math.max(0, offset - pageStart);
-    const take = Math.min(perPage - skip, offset + limit - (pageStart + skip));
-    plans.push({ page: page + 1, perPage, skip, take });
+    const take = Math.min(maxPerPage - skip, offset + limit - (pageStart + skip));
+    plans.push({ page: page + 1, perPage: maxPerPage, skip, take });
   }
   return plans;
 }

@@ -80,7 +80,12 @@ beforeAll(async () => {
   await sim.listen(0);
   state = sim.companies.get(ARTISAN_DEMO_COMPANY.slug)!;
   other = sim.companies.get(OTHER_COMPANY.slug)!;
-  http = new HttpLayer({ timeoutMs: 2_000, retries: 0, connections: 16, cache: { ttlMs: 0, maxEntries: 100 } });
+  http = new HttpLayer({
+    timeoutMs: 2_000,
+    retries: 0,
+    connections: 16,
+    cache: { ttlMs: 0, maxEntries: 100 },
+  });
   target = {
     source: "artisan",
     tenantId: "t1",
@@ -290,7 +295,8 @@ function expectedCompany(company: ArtisanCompanyState, withPlan: boolean): Unifi
 
 // ---- Simulator state helpers (the reference's list orders) ----
 
-const byIdDesc = <T extends { id: number }>(records: Iterable<T>): T[] => [...records].sort((a, b) => b.id - a.id);
+const byIdDesc = <T extends { id: number }>(records: Iterable<T>): T[] =>
+  [...records].sort((a, b) => b.id - a.id);
 const customers = () => byIdDesc(state.customers.values());
 const jobs = () => byIdDesc(state.jobs.values());
 const invoices = () => byIdDesc(state.invoices.values());
@@ -397,7 +403,9 @@ describe("load(): the detail representation, mapped exactly", () => {
       (v) => `${v.status}|${v.team_member_id === null}|${v.notes === null}|${v.duration_minutes === null}`,
     );
     const ds = fresh();
-    const loaded = (await Promise.all(sample.map((v) => ds.load(ref("SiteVisit", v.id))))) as UnifiedSiteVisit[];
+    const loaded = (await Promise.all(
+      sample.map((v) => ds.load(ref("SiteVisit", v.id))),
+    )) as UnifiedSiteVisit[];
     expect(loaded).toStrictEqual(sample.map((v) => expectedVisit(v, true)));
     expect(loaded.some((v) => v.teamMember?.name)).toBe(true);
     expect(loaded.some((v) => v.teamMember === null)).toBe(true);
@@ -498,7 +506,11 @@ describe("company profile", () => {
   it("invoices fail with the profile's error when the profile cannot be read", async () => {
     sim.control.injectFault({ kind: "status", status: 503, route: ROUTE.company });
     const error = await rejection(fresh().load(ref("Invoice", first(invoices(), "invoice").id)));
-    expect(error.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", source: "artisan", upstreamStatus: 503 });
+    expect(error.extensions).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      source: "artisan",
+      upstreamStatus: 503,
+    });
     const listed = await rejection(must(fresh().lists.invoices)({})!.fetch(0, 5));
     expect(listed.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", source: "artisan" });
   });
@@ -512,9 +524,12 @@ describe("DataLoader batching and priming", () => {
     const invoice = first(invoices(), "invoice");
     const ds = fresh();
     const loads = await Promise.all(
-      [ref("Customer", customer.id), ref("Job", job.id), ref("SiteVisit", visit.id), ref("Invoice", invoice.id)].flatMap(
-        (r) => [ds.load(r), ds.load(r), ds.load(r)],
-      ),
+      [
+        ref("Customer", customer.id),
+        ref("Job", job.id),
+        ref("SiteVisit", visit.id),
+        ref("Invoice", invoice.id),
+      ].flatMap((r) => [ds.load(r), ds.load(r), ds.load(r)]),
     );
     expect(loads).toStrictEqual([
       ...[1, 2, 3].map(() => expectedCustomer(customer)),
@@ -656,7 +671,10 @@ describe("list streams", () => {
     const to = "2026-01-31";
     const cases: Array<[SiteVisitFilter, ArtisanSiteVisit[]]> = [
       [{ jobId: String(busiest.id) }, visits().filter((v) => v.job_id === busiest.id)],
-      [{ customerId: String(busiest.customer_id) }, visits().filter((v) => v.customer_id === busiest.customer_id)],
+      [
+        { customerId: String(busiest.customer_id) },
+        visits().filter((v) => v.customer_id === busiest.customer_id),
+      ],
       [{ from, to }, visits().filter((v) => day(v) >= from && day(v) <= to)],
       [{ from: "2026-03-01" }, visits().filter((v) => day(v) >= "2026-03-01")],
       [{ to: from }, visits().filter((v) => day(v) <= from)],
@@ -712,7 +730,10 @@ describe("list streams", () => {
     const from = "2025-06-01";
     const to = "2025-08-31";
     const cases: Array<[InvoiceFilter, ArtisanInvoice[]]> = [
-      [{ customerId: String(invoice.customer_id) }, invoices().filter((i) => i.customer_id === invoice.customer_id)],
+      [
+        { customerId: String(invoice.customer_id) },
+        invoices().filter((i) => i.customer_id === invoice.customer_id),
+      ],
       [{ issuedFrom: from, issuedTo: to }, invoices().filter((i) => day(i) >= from && day(i) <= to)],
       [
         { status: "PAID", issuedFrom: from, issuedTo: to },
@@ -811,19 +832,27 @@ describe("upstream failures through the shared HTTP layer", () => {
 
   it("a reply slower than the target timeout is UPSTREAM_TIMEOUT", async () => {
     sim.control.injectFault({ kind: "slow", delayMs: 1_000, route: ROUTE.customers });
-    const error = await rejection(must(fresh({ target: { timeoutMs: 200 } }).lists.customers)({})!.fetch(0, 10));
+    const error = await rejection(
+      must(fresh({ target: { timeoutMs: 200 } }).lists.customers)({})!.fetch(0, 10),
+    );
     expect(error.extensions).toMatchObject({ code: "UPSTREAM_TIMEOUT", source: "artisan" });
     expect(sim.control.count(ROUTE.customers)).toBe(1);
   });
 
   it("a refused token (401) is UPSTREAM_ERROR, on reads, lists and the profile", async () => {
-    const ds = fresh({ target: { headers: { authorization: "Bearer 1|wrongwrongwrongwrongwrongwrongwrongwrong" } } });
+    const ds = fresh({
+      target: { headers: { authorization: "Bearer 1|wrongwrongwrongwrongwrongwrongwrongwrong" } },
+    });
     const byId = await rejection(ds.load(ref("Customer", first(customers(), "c").id)));
     expect(byId.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "artisan", upstreamStatus: 401 });
     const list = await rejection(must(ds.lists.jobs)({})!.fetch(0, 5));
     expect(list.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "artisan", upstreamStatus: 401 });
     const profile = await rejection(ds.company());
-    expect(profile.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "artisan", upstreamStatus: 401 });
+    expect(profile.extensions).toMatchObject({
+      code: "UPSTREAM_ERROR",
+      source: "artisan",
+      upstreamStatus: 401,
+    });
   });
 
   describe("with retries", () => {

@@ -60,7 +60,12 @@ beforeAll(async () => {
   });
   await sim.listen(0);
   state = sim.account(CLEANITALL_DEMO_ACCOUNT.id);
-  http = new HttpLayer({ timeoutMs: 2_000, retries: 0, connections: 16, cache: { ttlMs: 0, maxEntries: 100 } });
+  http = new HttpLayer({
+    timeoutMs: 2_000,
+    retries: 0,
+    connections: 16,
+    cache: { ttlMs: 0, maxEntries: 100 },
+  });
   target = {
     source: "cleanitall",
     tenantId: "t1",
@@ -273,11 +278,7 @@ interface Drained<T> {
 }
 
 /** Pages a stream to its end in windows of `window`, counting the upstream requests on `route`. */
-async function drain<T>(
-  stream: SourceStream<T> | null,
-  route: string,
-  window = 37,
-): Promise<Drained<T>> {
+async function drain<T>(stream: SourceStream<T> | null, route: string, window = 37): Promise<Drained<T>> {
   if (stream === null) throw new Error("expected a stream, got null");
   sim.control.resetCounts();
   const records: T[] = [];
@@ -367,7 +368,10 @@ describe("load(): each record type maps the simulator's record exactly", () => {
     const loaded = (await fresh().load(ref("Invoice", invoice.id))) as UnifiedInvoice;
     expect(loaded.status).toBe("PARTIALLY_PAID");
     expect(loaded.sourceStatus).toBe("pending");
-    expect(loaded.amountPaid).toStrictEqual({ cents: Math.round(invoice.amount_paid * 100), currency: "USD" });
+    expect(loaded.amountPaid).toStrictEqual({
+      cents: Math.round(invoice.amount_paid * 100),
+      currency: "USD",
+    });
     expect(loaded.total).toStrictEqual({ cents: Math.round(invoice.total * 100), currency: "USD" });
   });
 
@@ -379,7 +383,9 @@ describe("load(): each record type maps the simulator's record exactly", () => {
     // One payment list request per distinct invoice.
     expect(sim.control.count(ROUTE.payments)).toBe(new Set(sample.map((p) => p.invoice_id)).size);
     expect(sim.control.requests.map((r) => r.query).sort()).toStrictEqual(
-      [...new Set(sample.map((p) => p.invoice_id))].map((id) => `?invoice_id=${id}&limit=100&offset=0`).sort(),
+      [...new Set(sample.map((p) => p.invoice_id))]
+        .map((id) => `?invoice_id=${id}&limit=100&offset=0`)
+        .sort(),
     );
   });
 
@@ -537,11 +543,7 @@ describe("list streams", () => {
         .map((j) => j.id),
     );
     expect(sim.control.requests.map((r) => r.query)).toStrictEqual(
-      expect.arrayContaining([
-        "?limit=100&offset=10",
-        "?limit=100&offset=110",
-        "?limit=50&offset=210",
-      ]),
+      expect.arrayContaining(["?limit=100&offset=10", "?limit=100&offset=110", "?limit=50&offset=210"]),
     );
     expect(sim.control.count(ROUTE.jobs)).toBe(3);
   });
@@ -563,7 +565,9 @@ describe("list streams", () => {
 
   it("jobs: UNSCHEDULED can never match, so no stream and no request", () => {
     expect(must(fresh().lists.jobs)({ status: "UNSCHEDULED" })).toBeNull();
-    expect(must(fresh().lists.jobs)({ status: "UNSCHEDULED", customerId: first(customers(), "c").id })).toBeNull();
+    expect(
+      must(fresh().lists.jobs)({ status: "UNSCHEDULED", customerId: first(customers(), "c").id }),
+    ).toBeNull();
     expect(sim.control.count()).toBe(0);
   });
 
@@ -572,18 +576,25 @@ describe("list streams", () => {
       jobs().filter((j) => j.assigned_to !== null && j.status === "completed"),
       "assigned completed job",
     );
-    const cases: Array<[Parameters<NonNullable<CleanItAllDatasource["lists"]["jobs"]>>[0], CleanItAllJob[]]> = [
-      [{ customerId: job.customer_id }, jobs().filter((j) => j.customer_id === job.customer_id)],
-      [{ assigneeId: job.assigned_to ?? "" }, jobs().filter((j) => j.assigned_to === job.assigned_to)],
-      [{ scheduledDate: job.scheduled_date }, jobs().filter((j) => j.scheduled_date === job.scheduled_date)],
+    const cases: Array<[Parameters<NonNullable<CleanItAllDatasource["lists"]["jobs"]>>[0], CleanItAllJob[]]> =
       [
-        { customerId: job.customer_id, status: "COMPLETED", assigneeId: job.assigned_to ?? "" },
-        jobs().filter(
-          (j) => j.customer_id === job.customer_id && j.status === "completed" && j.assigned_to === job.assigned_to,
-        ),
-      ],
-      [{ customerId: "cus_abcdefghijklmnopqrstuvwx" }, []],
-    ];
+        [{ customerId: job.customer_id }, jobs().filter((j) => j.customer_id === job.customer_id)],
+        [{ assigneeId: job.assigned_to ?? "" }, jobs().filter((j) => j.assigned_to === job.assigned_to)],
+        [
+          { scheduledDate: job.scheduled_date },
+          jobs().filter((j) => j.scheduled_date === job.scheduled_date),
+        ],
+        [
+          { customerId: job.customer_id, status: "COMPLETED", assigneeId: job.assigned_to ?? "" },
+          jobs().filter(
+            (j) =>
+              j.customer_id === job.customer_id &&
+              j.status === "completed" &&
+              j.assigned_to === job.assigned_to,
+          ),
+        ],
+        [{ customerId: "cus_abcdefghijklmnopqrstuvwx" }, []],
+      ];
     for (const [filter, expected] of cases) {
       const all = await drain(must(fresh().lists.jobs)(filter), ROUTE.jobs);
       expect(all.total).toBe(expected.length);
@@ -630,9 +641,9 @@ describe("list streams", () => {
       const all = await drain(stream, ROUTE.invoices);
       expect(all.total).toBe(pending.length);
       expect(ids(all.records)).toStrictEqual(pending.map((i) => i.id));
-      expect(sim.control.requests.every((r) => new URLSearchParams(r.query).get("status") === "pending")).toBe(
-        true,
-      );
+      expect(
+        sim.control.requests.every((r) => new URLSearchParams(r.query).get("status") === "pending"),
+      ).toBe(true);
       expect(all.records.filter(accept)).toStrictEqual(expected.map(expectedInvoice));
     }
   });
@@ -661,17 +672,23 @@ describe("list streams", () => {
     );
     const from = "2025-06-01";
     const to = "2025-09-30";
-    const cases: Array<[Parameters<NonNullable<CleanItAllDatasource["lists"]["invoices"]>>[0], CleanItAllInvoice[]]> =
+    const cases: Array<
+      [Parameters<NonNullable<CleanItAllDatasource["lists"]["invoices"]>>[0], CleanItAllInvoice[]]
+    > = [
+      [{ customerId: customer.id }, invoices().filter((i) => i.customer_id === customer.id)],
       [
-        [{ customerId: customer.id }, invoices().filter((i) => i.customer_id === customer.id)],
-        [{ issuedFrom: from, issuedTo: to }, invoices().filter((i) => i.issue_date >= from && i.issue_date <= to)],
-        [{ issuedFrom: to }, invoices().filter((i) => i.issue_date >= to)],
-        [{ issuedTo: from }, invoices().filter((i) => i.issue_date <= from)],
-        [
-          { customerId: customer.id, status: "PAID", issuedFrom: from },
-          invoices().filter((i) => i.customer_id === customer.id && i.status === "paid" && i.issue_date >= from),
-        ],
-      ];
+        { issuedFrom: from, issuedTo: to },
+        invoices().filter((i) => i.issue_date >= from && i.issue_date <= to),
+      ],
+      [{ issuedFrom: to }, invoices().filter((i) => i.issue_date >= to)],
+      [{ issuedTo: from }, invoices().filter((i) => i.issue_date <= from)],
+      [
+        { customerId: customer.id, status: "PAID", issuedFrom: from },
+        invoices().filter(
+          (i) => i.customer_id === customer.id && i.status === "paid" && i.issue_date >= from,
+        ),
+      ],
+    ];
     for (const [filter, expected] of cases) {
       expect(expected.length).toBeGreaterThan(0);
       const all = await drain(must(fresh().lists.invoices)(filter), ROUTE.invoices);
@@ -696,7 +713,9 @@ describe("list streams", () => {
     expect(all.total).toBe(ofCustomer.length);
     expect(ids(all.records)).toStrictEqual(ofCustomer.map((i) => i.id));
     expect(
-      sim.control.requests.every((r) => new URLSearchParams(r.query).get("customer_id") === invoice.customer_id),
+      sim.control.requests.every(
+        (r) => new URLSearchParams(r.query).get("customer_id") === invoice.customer_id,
+      ),
     ).toBe(true);
     expect(all.records.filter(accept)).toStrictEqual(
       invoices()
@@ -730,15 +749,16 @@ describe("list streams", () => {
     const from = "2025-10-01";
     const to = "2025-12-31";
     const day = (p: CleanItAllPayment) => p.paid_at.slice(0, 10);
-    const cases: Array<[Parameters<NonNullable<CleanItAllDatasource["lists"]["payments"]>>[0], CleanItAllPayment[]]> =
+    const cases: Array<
+      [Parameters<NonNullable<CleanItAllDatasource["lists"]["payments"]>>[0], CleanItAllPayment[]]
+    > = [
+      [{ customerId: payment.customer_id }, payments().filter((p) => p.customer_id === payment.customer_id)],
+      [{ paidFrom: from, paidTo: to }, payments().filter((p) => day(p) >= from && day(p) <= to)],
       [
-        [{ customerId: payment.customer_id }, payments().filter((p) => p.customer_id === payment.customer_id)],
-        [{ paidFrom: from, paidTo: to }, payments().filter((p) => day(p) >= from && day(p) <= to)],
-        [
-          { customerId: payment.customer_id, paidFrom: from },
-          payments().filter((p) => p.customer_id === payment.customer_id && day(p) >= from),
-        ],
-      ];
+        { customerId: payment.customer_id, paidFrom: from },
+        payments().filter((p) => p.customer_id === payment.customer_id && day(p) >= from),
+      ],
+    ];
     for (const [filter, expected] of cases) {
       expect(expected.length).toBeGreaterThan(0);
       const all = await drain(must(fresh().lists.payments)(filter), ROUTE.payments);
@@ -801,7 +821,11 @@ describe("upstream failures through the shared HTTP layer", () => {
   it("a 500 carries the upstream status; a 429 carries the upstream's Retry-After", async () => {
     sim.control.injectFault({ kind: "status", status: 500, route: ROUTE.job });
     const failed = await rejection(fresh().load(ref("Job", job().id)));
-    expect(failed.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "cleanitall", upstreamStatus: 500 });
+    expect(failed.extensions).toMatchObject({
+      code: "UPSTREAM_ERROR",
+      source: "cleanitall",
+      upstreamStatus: 500,
+    });
     sim.control.clearFaults();
     sim.control.injectFault({ kind: "rateLimit", route: ROUTE.invoices });
     const limited = await rejection(must(fresh().lists.invoices)({})!.fetch(0, 10));
@@ -816,7 +840,9 @@ describe("upstream failures through the shared HTTP layer", () => {
 
   it("a reply slower than the target timeout is UPSTREAM_TIMEOUT", async () => {
     sim.control.injectFault({ kind: "slow", delayMs: 1_000, route: ROUTE.customers });
-    const error = await rejection(must(fresh({ target: { timeoutMs: 200 } }).lists.customers)({})!.fetch(0, 10));
+    const error = await rejection(
+      must(fresh({ target: { timeoutMs: 200 } }).lists.customers)({})!.fetch(0, 10),
+    );
     expect(error.extensions).toMatchObject({ code: "UPSTREAM_TIMEOUT", source: "cleanitall" });
     expect(sim.control.count(ROUTE.customers)).toBe(1);
   });
@@ -824,9 +850,17 @@ describe("upstream failures through the shared HTTP layer", () => {
   it("a refused API key (401) is UPSTREAM_ERROR, on reads and lists", async () => {
     const ds = fresh({ target: { headers: { "x-api-key": `jt_live_${"x".repeat(32)}` } } });
     const byId = await rejection(ds.load(ref("Customer", first(customers(), "c").id)));
-    expect(byId.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "cleanitall", upstreamStatus: 401 });
+    expect(byId.extensions).toMatchObject({
+      code: "UPSTREAM_ERROR",
+      source: "cleanitall",
+      upstreamStatus: 401,
+    });
     const list = await rejection(must(ds.lists.jobs)({})!.fetch(0, 5));
-    expect(list.extensions).toMatchObject({ code: "UPSTREAM_ERROR", source: "cleanitall", upstreamStatus: 401 });
+    expect(list.extensions).toMatchObject({
+      code: "UPSTREAM_ERROR",
+      source: "cleanitall",
+      upstreamStatus: 401,
+    });
   });
 
   describe("with retries", () => {
