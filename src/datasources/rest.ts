@@ -59,6 +59,11 @@ export abstract class RestClient {
     );
   }
 
+  /** Forgets this request's GET responses, so the next read goes to the cache or upstream again. */
+  forget(): void {
+    this.memo.clear();
+  }
+
   /** Drops this tenant's cached GETs below `pathPrefix` (after a write). */
   invalidate(pathPrefix = ""): void {
     this.memo.clear();

@@ -278,14 +278,16 @@ function expectedCompany(company: ArtisanCompanyState, withPlan: boolean): Unifi
     email: p.email,
     phone: p.phone ?? p.mobile,
     website: p.website,
-    address: {
-      line1: p.address,
-      line2: p.address2,
-      city: p.city,
-      region: null,
-      postalCode: p.zip_code,
-      country: p.country,
-    },
+    address: [p.address, p.address2, p.zip_code, p.city, p.country].every((part) => part === null)
+      ? null
+      : {
+          line1: p.address,
+          line2: p.address2,
+          city: p.city,
+          region: null,
+          postalCode: p.zip_code,
+          country: p.country,
+        },
     currency: p.currency,
     timezone: p.timezone,
     locale: p.locale,
@@ -351,12 +353,20 @@ async function drain<T>(stream: SourceStream<T> | null, route: string, window = 
 
 const ids = (records: Array<{ sourceId: string }>) => records.map((record) => record.sourceId);
 const windows = (total: number, window = 37) => Math.max(1, Math.ceil(total / window));
-/** The page/per_page of each logged request, in order. */
-const pages = () =>
-  sim.control.requests.map((r) => {
-    const query = new URLSearchParams(r.query);
-    return `page=${query.get("page")}&per_page=${query.get("per_page")}`;
-  });
+/** The logged requests are pages of one size ≤ 100, consecutive, that together cover the window. */
+function expectConsecutivePages(offset: number, limit: number): void {
+  const requested = sim.control.requests
+    .map((r) => new URLSearchParams(r.query))
+    .map((q) => ({ page: Number(q.get("page")), perPage: Number(q.get("per_page")) }))
+    .sort((a, b) => a.page - b.page);
+  const perPage = requested[0]?.perPage ?? 0;
+  expect(perPage).toBeLessThanOrEqual(100);
+  expect(
+    requested.every((r, index) => r.perPage === perPage && r.page === (requested[0]?.page ?? 0) + index),
+  ).toBe(true);
+  expect(((requested[0]?.page ?? 0) - 1) * perPage).toBeLessThanOrEqual(offset);
+  expect((requested.at(-1)?.page ?? 0) * perPage).toBeGreaterThanOrEqual(offset + limit);
+}
 
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   const error = await promise.then(
@@ -496,6 +506,31 @@ describe("company profile", () => {
     expect(await owner.company()).toStrictEqual(expectedCompany(other, true));
   });
 
+  it("a profile without address parts has a null address; without a phone, the mobile is the phone", async () => {
+    const profile = other.profile;
+    const saved = { ...profile };
+    try {
+      Object.assign(profile, {
+        address: null,
+        address2: null,
+        zip_code: null,
+        city: null,
+        country: null,
+        phone: null,
+        mobile: "+44 7700 900123",
+        opening_hours: null,
+      });
+      const owner = fresh({ target: { headers: { authorization: `Bearer ${OTHER_TOKEN}` } } });
+      const company = await owner.company();
+      expect(company).toStrictEqual(expectedCompany(other, true));
+      expect(company?.address).toBeNull();
+      expect(company?.phone).toBe("+44 7700 900123");
+      expect(company?.openingHours).toStrictEqual([]);
+    } finally {
+      Object.assign(profile, saved);
+    }
+  });
+
   it("public profiles by slug have no plan; an unknown slug is null", async () => {
     const ds = fresh();
     expect(await ds.publicCompany(OTHER_COMPANY.slug)).toStrictEqual(expectedCompany(other, false));
@@ -562,6 +597,41 @@ describe("DataLoader batching and priming", () => {
         .map((j) => expectedJob(j, true)),
     );
     expect(sim.control.count(ROUTE.job)).toBe(5);
+  });
+
+  // KNOWN BUG (src/datasources/rest.ts, reported): clearLoaders() clears the DataLoaders but not
+  // RestClient's per-request memo of GET responses, so the reload is answered from the memo (0
+  // requests, the old title). Flip to `it` once RestClient can forget its memo.
+  it("clearLoaders() forgets loaded records: the next load reads the upstream's current state", async () => {
+    const job = first(jobs(), "job");
+    const ds = fresh();
+    expect(await ds.load(ref("Job", job.id))).toStrictEqual(expectedJob(job, true));
+    const live = state.jobs.get(job.id)!;
+    const original = live.title;
+    try {
+      live.title = "Retitled between events";
+      ds.clearLoaders();
+      expect(await ds.load(ref("Job", job.id))).toStrictEqual(expectedJob(live, true));
+      expect(sim.control.count(ROUTE.job)).toBe(2);
+    } finally {
+      live.title = original;
+    }
+  });
+});
+
+describe("isValidId", () => {
+  it("accepts positive integer ids of the four types, never payments, without a request", () => {
+    const ds = fresh();
+    for (const type of ["Customer", "Job", "SiteVisit", "Invoice"] as const) {
+      expect(ds.isValidId(type, "1")).toBe(true);
+      expect(ds.isValidId(type, "1234567890")).toBe(true);
+      expect(ds.isValidId(type, "0")).toBe(false);
+      expect(ds.isValidId(type, "012")).toBe(false);
+      expect(ds.isValidId(type, "-3")).toBe(false);
+      expect(ds.isValidId(type, "cus_abc")).toBe(false);
+    }
+    expect(ds.isValidId("Payment", "1")).toBe(false);
+    expect(sim.control.count()).toBe(0);
   });
 });
 
@@ -662,10 +732,12 @@ describe("list streams", () => {
   });
 
   it("site visits: jobId, customerId and local-date from/to filters", async () => {
-    const busiest = [...state.jobs.values()]
-      .map((j) => ({ j, n: visits().filter((v) => v.job_id === j.id).length }))
-      .sort((a, b) => b.n - a.n)[0]?.j;
-    if (!busiest) throw new Error("no jobs");
+    const perJob = new Map<number, number>();
+    for (const v of state.siteVisits.values()) perJob.set(v.job_id, (perJob.get(v.job_id) ?? 0) + 1);
+    const busiest = first(
+      jobs().sort((a, b) => (perJob.get(b.id) ?? 0) - (perJob.get(a.id) ?? 0)),
+      "job",
+    );
     const day = (v: ArtisanSiteVisit) => v.scheduled_at.slice(0, 10);
     const from = "2025-11-01";
     const to = "2026-01-31";
@@ -762,8 +834,12 @@ describe("page planning over page/per_page", () => {
         .slice(23, 73)
         .map((j) => expectedJob(j, false)),
     );
+    // Positions 0..72 on page 1: any per_page from 73 to the maximum 100 holds them.
     expect(sim.control.count(ROUTE.jobs)).toBe(1);
-    expect(pages()).toStrictEqual(["page=1&per_page=73"]);
+    const [only] = sim.control.requests.map((r) => new URLSearchParams(r.query));
+    expect(only?.get("page")).toBe("1");
+    expect(Number(only?.get("per_page"))).toBeGreaterThanOrEqual(73);
+    expect(Number(only?.get("per_page"))).toBeLessThanOrEqual(100);
   });
 
   it("a window further on is still one request when some per_page ≤ 100 covers it", async () => {
@@ -784,7 +860,8 @@ describe("page planning over page/per_page", () => {
         .slice(1, 101)
         .map((j) => String(j.id)),
     );
-    expect(pages().sort()).toStrictEqual(["page=1&per_page=100", "page=2&per_page=100"]);
+    expect(sim.control.count(ROUTE.jobs)).toBe(2);
+    expectConsecutivePages(1, 100);
 
     sim.control.resetCounts();
     const wide = await stream.fetch(150, 150);
@@ -793,8 +870,8 @@ describe("page planning over page/per_page", () => {
         .slice(150, 300)
         .map((j) => String(j.id)),
     );
-    expect(pages().sort()).toStrictEqual(["page=2&per_page=100", "page=3&per_page=100"]);
     expect(sim.control.count(ROUTE.jobs)).toBe(2);
+    expectConsecutivePages(150, 150);
   });
 
   it("a window past the end is empty, with the total", async () => {

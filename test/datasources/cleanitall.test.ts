@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   CLEANITALL_DEMO_ACCOUNT,
   CLEANITALL_DEMO_KEY,
@@ -346,6 +346,41 @@ describe("load(): each record type maps the simulator's record exactly", () => {
     expect(loaded.price).toStrictEqual({ cents: Math.round((job.price ?? 0) * 100), currency: "USD" });
   });
 
+  it("job prices are in the account currency the datasource is configured with", async () => {
+    const job = first(
+      jobs().filter((j) => j.price !== null),
+      "priced job",
+    );
+    const cad = new CleanItAllDatasource(new CleanItAllClient(http, target), "CAD");
+    const loaded = (await cad.load(ref("Job", job.id))) as UnifiedJob;
+    expect(loaded.price).toStrictEqual({ cents: Math.round((job.price ?? 0) * 100), currency: "CAD" });
+  });
+
+  it("an invoice and its payments keep their own currency, not the account's", async () => {
+    const payment = first(payments(), "payment");
+    const invoice = state.invoices.get(payment.invoice_id)!;
+    const livePayment = state.payments.get(payment.id)!;
+    try {
+      invoice.currency = "EUR";
+      livePayment.currency = "EUR";
+      const ds = fresh();
+      const [loadedInvoice, loadedPayment] = await Promise.all([
+        ds.load(ref("Invoice", invoice.id)),
+        ds.load(ref("Payment", payment.id, payment.invoice_id)),
+      ]);
+      expect(loadedInvoice).toStrictEqual(expectedInvoice(invoice));
+      expect((loadedInvoice as UnifiedInvoice).total.currency).toBe("EUR");
+      expect((loadedInvoice as UnifiedInvoice).lineItems?.every((l) => l.amount.currency === "EUR")).toBe(
+        true,
+      );
+      expect(loadedPayment).toStrictEqual(expectedPayment(livePayment));
+      expect((loadedPayment as UnifiedPayment).amount.currency).toBe("EUR");
+    } finally {
+      invoice.currency = "USD";
+      livePayment.currency = "USD";
+    }
+  });
+
   it("invoices of every status, SENT vs PARTIALLY_PAID from amount_paid, with and without a job", async () => {
     const sample = oneOfEach(
       invoices(),
@@ -485,6 +520,9 @@ describe("DataLoader batching and priming", () => {
     expect(sim.control.count()).toBe(4);
   });
 
+  // KNOWN BUG (src/datasources/rest.ts, reported): clearLoaders() clears the DataLoaders but not
+  // RestClient's per-request memo of GET responses, so the reload is answered from the memo (0
+  // requests, the old name). Flip to `it` once RestClient can forget its memo.
   it("clearLoaders() forgets loaded records: the next load reads the upstream's current state", async () => {
     const customer = first(customers(), "customer");
     const ds = fresh();
@@ -801,6 +839,22 @@ describe("list streams", () => {
   });
 });
 
+describe("isValidId", () => {
+  it("accepts the prefixed ids of each type and nothing else, without a request", () => {
+    const ds = fresh();
+    const suffix = "abcdefghijklmnopqrstuv12";
+    expect(ds.isValidId("Customer", `cus_${suffix}`)).toBe(true);
+    expect(ds.isValidId("Job", `job_${suffix}`)).toBe(true);
+    expect(ds.isValidId("Invoice", `inv_${suffix}`)).toBe(true);
+    expect(ds.isValidId("Payment", `pay_${suffix}`)).toBe(true);
+    expect(ds.isValidId("Customer", `job_${suffix}`)).toBe(false);
+    expect(ds.isValidId("Job", "42")).toBe(false);
+    expect(ds.isValidId("Invoice", `inv_${suffix.toUpperCase()}`)).toBe(false);
+    expect(ds.isValidId("SiteVisit", `job_${suffix}`)).toBe(false);
+    expect(sim.control.count()).toBe(0);
+  });
+});
+
 describe("upstream failures through the shared HTTP layer", () => {
   const job = () => first(jobs(), "job");
 
@@ -894,6 +948,44 @@ describe("upstream failures through the shared HTTP layer", () => {
       const page = await must(fresh({ http: retrying }).lists.invoices)({})!.fetch(0, 20);
       expect(page.records).toStrictEqual(invoices().slice(0, 20).map(expectedInvoice));
       expect(sim.control.count(ROUTE.invoices)).toBe(2);
+    });
+
+    // KNOWN BUG (src/datasources/http.ts, reported): CleanItAll sends X-RateLimit-Reset (the start of
+    // the next UTC hour) on every response, errors included. The layer reads it as a retry delay for
+    // 5xx answers too, so a real 500 is not retried (the "delay" exceeds maxRetryAfterMs) and reports
+    // retryAfterSeconds of up to an hour. Flip to `it` once only 429s honour X-RateLimit-Reset.
+    it.fails("a real 500 (with the upstream's rate-limit headers) is retried like any 5xx", async () => {
+      // Its own simulator, clocked half an hour ahead of the real clock the layer uses, so the
+      // window reset is always well beyond the layer's patience (pinned: read once).
+      const ahead = new Date(Date.now() + 30 * 60_000);
+      const live = createCleanItAllSim({
+        accounts: [{ ...CLEANITALL_DEMO_ACCOUNT, size: { customers: 2, jobs: 2, invoices: 2 } }],
+        rateLimit: { limit: 1_000_000_000, windowMs: 3_600_000 },
+        now: () => ahead,
+      });
+      await live.listen(0);
+      const silence = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      try {
+        // A record that makes every request of the account fail inside the API: a genuine 500.
+        const poisoned = Object.defineProperty({}, "status", {
+          get() {
+            throw new Error("simulated upstream defect");
+          },
+        }) as CleanItAllInvoice;
+        live.account().invoices.set("inv_poisoned", poisoned);
+        const jobId = first([...live.account().jobs.keys()], "job");
+        const ds = fresh({ http: retrying, target: { baseUrl: live.baseUrl } });
+        const error = await rejection(ds.load(ref("Job", jobId)));
+        expect(live.control.count(ROUTE.job)).toBe(3);
+        expect(error.extensions).toStrictEqual({
+          code: "UPSTREAM_ERROR",
+          source: "cleanitall",
+          upstreamStatus: 500,
+        });
+      } finally {
+        silence.mockRestore();
+        await live.close();
+      }
     });
 
     it("a 429 whose Retry-After is beyond the layer's patience is not retried", async () => {

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ALL_KEY, decodeId, globalId, type Harness, NO_READ_KEY, startHarness } from "../support/harness.js";
+import {
+  ALL_KEY,
+  decodeId,
+  type GraphQLBody,
+  globalId,
+  type Harness,
+  NO_READ_KEY,
+  startHarness,
+} from "../support/harness.js";
 
 /** Queries through the real HTTP server against both simulators: auth, node/nodes, lists, relations, bad input. */
 
@@ -210,6 +218,12 @@ describe("node and nodes", () => {
   });
 });
 
+interface ListPage {
+  totalCount: number | null;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: Array<{ id: string; source: string; sourceId: string; createdAt: string }>;
+}
+
 describe("cross-source lists", () => {
   async function pageThrough(field: string, first: number, args = "") {
     const seen: Array<{ id: string; source: string; sourceId: string; createdAt: string }> = [];
@@ -217,22 +231,14 @@ describe("cross-source lists", () => {
     let pages = 0;
     let totalCount: number | null = null;
     for (;;) {
-      const { body } = await h.gql<
-        Record<
-          string,
-          {
-            totalCount: number | null;
-            pageInfo: { hasNextPage: boolean; endCursor: string | null };
-            nodes: typeof seen;
-          }
-        >
-      >(
+      const response: { body: GraphQLBody<Record<string, ListPage>> } = await h.gql<Record<string, ListPage>>(
         `query($after: String) { ${field}(first: ${first}, after: $after${args}) {
           totalCount pageInfo { hasNextPage endCursor } nodes { id source sourceId createdAt } } }`,
         { after },
       );
+      const body = response.body;
       if (!body.data) throw new Error(JSON.stringify(body.errors));
-      const page = body.data[field];
+      const page: ListPage | undefined = body.data[field];
       if (!page) throw new Error("no page");
       totalCount = page.totalCount;
       seen.push(...page.nodes);

@@ -144,6 +144,7 @@ export class ArtisanDatasource implements Datasource {
   }
 
   clearLoaders(): void {
+    this.client.forget();
     this.customerLoader.clearAll();
     this.jobLoader.clearAll();
     this.siteVisitLoader.clearAll();

@@ -19,6 +19,9 @@ function partial(detail: boolean): { partial?: true } {
 }
 
 export function toUnifiedCompany(record: CompanyRecord): UnifiedCompany {
+  const hasAddress = [record.address, record.address2, record.zip_code, record.city, record.country].some(
+    Boolean,
+  );
   return {
     source,
     slug: record.slug,
@@ -28,14 +31,17 @@ export function toUnifiedCompany(record: CompanyRecord): UnifiedCompany {
     email: record.email,
     phone: record.phone ?? record.mobile,
     website: record.website,
-    address: {
-      line1: record.address,
-      line2: record.address2,
-      city: record.city,
-      region: null,
-      postalCode: record.zip_code,
-      country: record.country,
-    },
+    // As for customers: a profile without any address part has no address, not an all-null one.
+    address: hasAddress
+      ? {
+          line1: record.address,
+          line2: record.address2,
+          city: record.city,
+          region: null,
+          postalCode: record.zip_code,
+          country: record.country,
+        }
+      : null,
     currency: record.currency,
     timezone: record.timezone,
     locale: record.locale,

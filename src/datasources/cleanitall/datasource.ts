@@ -135,6 +135,7 @@ export class CleanItAllDatasource implements Datasource {
   }
 
   clearLoaders(): void {
+    this.client.forget();
     this.customerLoader.clearAll();
     this.jobLoader.clearAll();
     this.invoiceLoader.clearAll();
