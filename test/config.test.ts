@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` in plain strings is the config syntax under test.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -387,6 +388,22 @@ describe("parseConfig: errors name the path", () => {
       'tenants[1].apiKeys[0].scopes[0]: Invalid option: expected one of "read"|"write"|"delete"',
       "tenants[1].upstreams.cleverinvo.apiKey: Invalid input: expected string, received undefined",
       'tenants[1].id: duplicate tenant id "acme"',
+    ]);
+  });
+
+  it("duplicates are still found among malformed tenants, which are reported too", () => {
+    expect(
+      problemsOf({
+        tenants: [null, tenant({ apiKeys: "x" }), tenant({ apiKeys: [null, { key: ACME_KEY }] }), tenant()],
+      }),
+    ).toEqual([
+      "tenants[0]: Invalid input: expected object, received null",
+      "tenants[1].apiKeys: Invalid input: expected array, received string",
+      "tenants[2].apiKeys[0]: Invalid input: expected object, received null",
+      "tenants[2].apiKeys[1].scopes: Invalid input: expected array, received undefined",
+      'tenants[2].id: duplicate tenant id "acme"',
+      'tenants[3].id: duplicate tenant id "acme"',
+      "tenants[3].apiKeys[0].key: duplicate API key",
     ]);
   });
 

@@ -47,8 +47,9 @@ export class ApiKeyRegistry {
 
 /** The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export function presentedKey(headers: Headers): string | null {
-  const apiKey = headers.get("x-api-key");
-  if (apiKey) return apiKey.trim();
+  // A blank X-API-Key (a client template with an empty variable) falls through to Authorization.
+  const apiKey = headers.get("x-api-key")?.trim();
+  if (apiKey) return apiKey;
   const authorization = headers.get("authorization");
   const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   return match?.[1] ?? null;

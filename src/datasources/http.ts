@@ -101,8 +101,16 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (Unix seconds) -> milliseconds to wait. */
-export function retryDelayFromHeaders(headers: Record<string, string>, now = Date.now()): number | undefined {
+/**
+ * `Retry-After` (seconds or HTTP date), or for a 429 `X-RateLimit-Reset` (Unix seconds) ->
+ * milliseconds to wait. CleanItAll sends `X-RateLimit-Reset` on every answer, errors included: on a
+ * 5xx it is when the quota resets, not a hint to wait, so it counts only for rate limiting.
+ */
+export function retryDelayFromHeaders(
+  headers: Record<string, string>,
+  now = Date.now(),
+  options: { useRateLimitReset: boolean } = { useRateLimitReset: true },
+): number | undefined {
   const retryAfter = headers["retry-after"];
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);
@@ -110,6 +118,7 @@ export function retryDelayFromHeaders(headers: Record<string, string>, now = Dat
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
+  if (!options.useRateLimitReset) return undefined;
   const reset = Number(headers["x-ratelimit-reset"]);
   if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - now);
   return undefined;
@@ -176,7 +185,9 @@ export class HttpLayer {
     request: UpstreamRequest,
     options: { ttlMs?: number } = {},
   ): Promise<UpstreamResponse> {
-    if (request.method !== "GET" || !this.cache) return this.send(target, request);
+    const ttl = options.ttlMs ?? this.options.cache.ttlMs;
+    // lru-cache reads a TTL of 0 as "never expires": a zero TTL here means "do not cache".
+    if (request.method !== "GET" || !this.cache || ttl <= 0) return this.send(target, request);
     const key = this.cacheKey(target, request);
     const hit = this.cache.get(key);
     if (hit) {
@@ -185,11 +196,14 @@ export class HttpLayer {
     }
     const response = this.send(target, request);
     const entry = { response };
-    this.cache.set(key, entry, options.ttlMs !== undefined ? { ttl: options.ttlMs } : {});
+    // In flight the entry does not expire (the call always settles: every attempt has a timeout), so
+    // identical GETs share it however slow the upstream is; freshness then counts from the answer.
+    this.cache.set(key, entry, { ttl: 0 });
     // Only successes are reused: errors and non-2xx answers are dropped as soon as they settle.
     response.then(
       (value) => {
         if (value.status < 200 || value.status >= 300) this.dropEntry(key, entry);
+        else if (this.cache?.peek(key) === entry) this.cache.set(key, entry, { ttl });
       },
       () => this.dropEntry(key, entry),
     );
@@ -320,7 +334,7 @@ export class HttpLayer {
         code,
         `${what} failed: HTTP ${status}`,
         status,
-        retryDelayFromHeaders(responseHeaders),
+        retryDelayFromHeaders(responseHeaders, Date.now(), { useRateLimitReset: false }),
       );
     }
     let parsed: unknown = null;

@@ -1,4 +1,4 @@
-import { BadInputError, type SourceId, UpstreamError } from "../errors.js";
+import { BadInputError, type SourceId, UpstreamError, type UpstreamErrorCode } from "../errors.js";
 
 /**
  * Cursor paging over one or several upstream lists.
@@ -40,6 +40,28 @@ export interface Page<T> {
   totalCount: number | null;
   /** Sources that failed; the page holds what the others returned. */
   errors: UpstreamError[];
+}
+
+/**
+ * Every source of a list failed. It is the first failure (same code, source and message, so the
+ * list field is null with that error) and carries all of them in `failures`, so the resolver can
+ * report each source's failure, not only the first.
+ */
+export class AllSourcesFailedError extends UpstreamError {
+  constructor(
+    first: UpstreamError,
+    /** Every source's failure, `first` included. */
+    readonly failures: readonly UpstreamError[],
+  ) {
+    const { upstreamStatus, retryAfterSeconds } = first.extensions as {
+      upstreamStatus?: number;
+      retryAfterSeconds?: number;
+    };
+    super(first.upstream, first.code as UpstreamErrorCode, first.message, {
+      ...(upstreamStatus !== undefined ? { status: upstreamStatus } : {}),
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    });
+  }
 }
 
 type Offsets = Partial<Record<SourceId, number>>;
@@ -111,7 +133,9 @@ async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
     });
     state.fetched += page.records.length;
     state.total = page.total;
-    state.exhausted = state.fetched >= page.total || page.records.length < limit;
+    // A short page is not the end while the total says more follow (an upstream may cap its pages
+    // below `limit`); an empty one is, whatever the total claims.
+    state.exhausted = state.fetched >= page.total || page.records.length === 0;
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     state.error = error;
@@ -146,9 +170,14 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
     // Every stream may supply the whole page, so each is asked for `first` records up front, in parallel.
     await Promise.all(states.map((state) => refill(state, options.first)));
     while (edges.length < options.first) {
-      const starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
-      if (starving.length > 0)
+      // Every live stream must show its head before the merge can pick one. A filtered stream may
+      // scan a whole page without a match, so refill until it has one or runs out: picking another
+      // stream's head meanwhile would put records out of merge order.
+      let starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
+      while (starving.length > 0) {
         await Promise.all(starving.map((state) => refill(state, options.first - edges.length)));
+        starving = states.filter((state) => state.buffer.length === 0 && !state.exhausted);
+      }
       let best: StreamState<T> | null = null;
       for (const state of states) {
         const head = state.buffer[0];
@@ -174,7 +203,12 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
 
   const failed = states.filter((state) => state.error);
   if (states.length > 0 && failed.length === states.length) {
-    throw failed[0]?.error ?? new Error("unreachable");
+    const errors = failed
+      .map((state) => state.error)
+      .filter((error): error is UpstreamError => error !== null);
+    const [first] = errors;
+    if (!first) throw new Error("unreachable: failed sources without an error");
+    throw errors.length > 1 ? new AllSourcesFailedError(first, errors) : first;
   }
   const live = states.filter((state) => !state.error);
   const exactTotal =
@@ -190,8 +224,10 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
 
 /**
  * Plans the upstream page requests that cover positions [offset, offset + limit) of a
- * page-numbered list (`page` from 1, `per_page` up to `maxPerPage`): one request whenever some
- * page size lets a single page hold the whole window, otherwise the fewest full pages.
+ * page-numbered list (`page` from 1, `per_page` up to `maxPerPage`): the fewest requests (one
+ * whenever some page size lets a single page hold the whole window), and among plans with that many
+ * requests the smallest `per_page`, which transfers the fewest records. Plans are in page order and
+ * do not overlap, so concatenating each page's `records.slice(skip, skip + take)` yields the window.
  */
 export function planPageRequests(
   offset: number,
@@ -199,20 +235,23 @@ export function planPageRequests(
   maxPerPage: number,
 ): Array<{ page: number; perPage: number; skip: number; take: number }> {
   if (limit <= 0) return [];
-  for (let perPage = Math.min(limit, maxPerPage); limit <= maxPerPage && perPage <= maxPerPage; perPage++) {
-    const firstPage = Math.floor(offset / perPage);
-    if (firstPage === Math.floor((offset + limit - 1) / perPage)) {
-      return [{ page: firstPage + 1, perPage, skip: offset - firstPage * perPage, take: limit }];
+  const last = offset + limit - 1;
+  // Full-size pages are not always fewest: [9, 21) needs 3 pages of 10 but 2 of 7 (7-13, 14-20).
+  let perPage = maxPerPage;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let size = 1; size <= maxPerPage; size++) {
+    const count = Math.floor(last / size) - Math.floor(offset / size) + 1;
+    if (count < fewest) {
+      fewest = count;
+      perPage = size;
     }
   }
   const plans: Array<{ page: number; perPage: number; skip: number; take: number }> = [];
-  const firstPage = Math.floor(offset / maxPerPage);
-  const lastPage = Math.floor((offset + limit - 1) / maxPerPage);
-  for (let page = firstPage; page <= lastPage; page++) {
-    const pageStart = page * maxPerPage;
+  for (let page = Math.floor(offset / perPage); page <= Math.floor(last / perPage); page++) {
+    const pageStart = page * perPage;
     const skip = Math.max(0, offset - pageStart);
-    const take = Math.min(maxPerPage - skip, offset + limit - (pageStart + skip));
-    plans.push({ page: page + 1, perPage: maxPerPage, skip, take });
+    const take = Math.min(perPage - skip, offset + limit - (pageStart + skip));
+    plans.push({ page: page + 1, perPage, skip, take });
   }
   return plans;
 }

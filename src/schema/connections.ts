@@ -3,7 +3,7 @@ import { type GraphQLResolveInfo, locatedError, responsePathAsArray } from "grap
 import type { GatewayContext } from "../context.js";
 import type { ListKind, ListKinds } from "../datasources/datasource.js";
 import { SUPPORTED_SOURCES } from "../datasources/index.js";
-import { type Page, paginate, type SourceStream } from "../datasources/paging.js";
+import { AllSourcesFailedError, type Page, paginate, type SourceStream } from "../datasources/paging.js";
 import { BadInputError, type SourceId } from "../errors.js";
 import { builder, type Types } from "./builder.js";
 import { CustomerRef, InvoiceRef, JobRef, PaymentRef, SiteVisitRef } from "./refs.js";
@@ -131,16 +131,23 @@ export async function resolveList<K extends ListKind>(
     const stream = factory && filter ? factory(filter) : null;
     if (stream) streams.push(stream);
   }
-  const page = await paginate(streams, {
-    first,
-    after: args.after,
-    compare: ORDER[kind] as (a: ListKinds[K]["record"], b: ListKinds[K]["record"]) => number,
-    cursorSources: SUPPORTED_SOURCES,
-  });
-  for (const error of page.errors) {
-    context.partialErrors.push(locatedError(error, info.fieldNodes, responsePathAsArray(info.path)));
+  const located = (error: Error) => locatedError(error, info.fieldNodes, responsePathAsArray(info.path));
+  try {
+    const page = await paginate(streams, {
+      first,
+      after: args.after,
+      compare: ORDER[kind] as (a: ListKinds[K]["record"], b: ListKinds[K]["record"]) => number,
+      cursorSources: SUPPORTED_SOURCES,
+    });
+    for (const error of page.errors) context.partialErrors.push(located(error));
+    return page;
+  } catch (error) {
+    // Every source failed: the field is null with the first failure; report the others beside it.
+    if (error instanceof AllSourcesFailedError) {
+      for (const other of error.failures.slice(1)) context.partialErrors.push(located(other));
+    }
+    throw error;
   }
-  return page;
 }
 
 /** The standard `first` / `after` arguments of every list field. */

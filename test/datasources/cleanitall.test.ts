@@ -954,7 +954,7 @@ describe("upstream failures through the shared HTTP layer", () => {
     // the next UTC hour) on every response, errors included. The layer reads it as a retry delay for
     // 5xx answers too, so a real 500 is not retried (the "delay" exceeds maxRetryAfterMs) and reports
     // retryAfterSeconds of up to an hour. Flip to `it` once only 429s honour X-RateLimit-Reset.
-    it.fails("a real 500 (with the upstream's rate-limit headers) is retried like any 5xx", async () => {
+    it("a real 500 (with the upstream's rate-limit headers) is retried like any 5xx", async () => {
       // Its own simulator, clocked half an hour ahead of the real clock the layer uses, so the
       // window reset is always well beyond the layer's patience (pinned: read once).
       const ahead = new Date(Date.now() + 30 * 60_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  AllSourcesFailedError,
   decodeCursor,
   encodeCursor,
   type Page,
@@ -66,7 +67,7 @@ async function pageAll(
   const pages: Array<Page<Rec>> = [];
   let after: string | null = null;
   for (let guard = 0; guard < 1000; guard++) {
-    const page = await paginate(build(), options(first, after));
+    const page: Page<Rec> = await paginate(build(), options(first, after));
     pages.push(page);
     if (!page.hasNextPage) break;
     after = page.edges.at(-1)?.cursor ?? null;
@@ -319,8 +320,9 @@ describe("paginate: a gateway-side filter (accept)", () => {
   });
 
   it("keeps merge order when a scanned page holds no match", async () => {
-    // cleanitall's first 4 records are all rejected; its first match (at 3) precedes artisan's 4+.
-    const cleanitall = arrayStream("cleanitall", records("cleanitall", [0, 0, 0, 0, 3, 8]), {
+    // cleanitall's first 8 records (two upstream pages) are all rejected; its first match (at 3)
+    // precedes artisan's 4+.
+    const cleanitall = arrayStream("cleanitall", records("cleanitall", [0, 0, 0, 0, 0, 0, 0, 0, 3, 8]), {
       accept: (record) => record.at > 0,
       maxPageSize: 4,
     });
@@ -334,6 +336,7 @@ describe("paginate: a gateway-side filter (accept)", () => {
     expect(cleanitall.calls).toEqual([
       [0, 4],
       [4, 4],
+      [8, 4],
     ]);
   });
 
@@ -396,20 +399,58 @@ describe("paginate: failing sources", () => {
     expect(decodeCursor(page.edges[0]?.cursor ?? "", SOURCES)).toEqual({ cleanitall: 2, artisan: 3 });
   });
 
-  it("every source failing throws the first failure", async () => {
-    const first = new UpstreamError("cleanitall", "UPSTREAM_TIMEOUT", "cleanitall GET /jobs timed out");
-    await expect(
-      paginate(
-        [
-          arrayStream("cleanitall", CLEANITALL, { fail: first }),
-          arrayStream("artisan", ARTISAN, { fail: down() }),
-        ],
-        options(3),
-      ),
-    ).rejects.toBe(first);
-    await expect(
-      paginate([arrayStream("artisan", ARTISAN, { fail: down() })], options(0)),
-    ).rejects.toBeInstanceOf(UpstreamError);
+  it("every source failing throws the first failure, carrying all of them", async () => {
+    const timeout = new UpstreamError("cleanitall", "UPSTREAM_TIMEOUT", "cleanitall GET /jobs timed out");
+    const limited = new UpstreamError(
+      "artisan",
+      "UPSTREAM_RATE_LIMITED",
+      "artisan GET /jobs was rate limited",
+      {
+        status: 429,
+        retryAfterSeconds: 30,
+      },
+    );
+    const cleanitall = arrayStream("cleanitall", CLEANITALL, { fail: timeout });
+    const artisan = arrayStream("artisan", ARTISAN, { fail: limited });
+    let caught: unknown;
+    try {
+      await paginate([cleanitall, artisan], options(3));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AllSourcesFailedError);
+    expect(caught).toBeInstanceOf(UpstreamError);
+    const error = caught as AllSourcesFailedError;
+    expect(error.message).toBe("cleanitall GET /jobs timed out");
+    expect(error.extensions).toEqual({ code: "UPSTREAM_TIMEOUT", source: "cleanitall" });
+    expect(error.failures).toEqual([timeout, limited]);
+    expect(cleanitall.calls).toEqual([[0, 3]]);
+    expect(artisan.calls).toEqual([[0, 3]]);
+
+    // The first failure's details carry over.
+    const reversed = await paginate(
+      [
+        arrayStream("artisan", ARTISAN, { fail: limited }),
+        arrayStream("cleanitall", CLEANITALL, { fail: timeout }),
+      ],
+      options(3),
+    ).catch((failure: unknown) => failure);
+    expect((reversed as UpstreamError).extensions).toEqual({
+      code: "UPSTREAM_RATE_LIMITED",
+      source: "artisan",
+      upstreamStatus: 429,
+      retryAfterSeconds: 30,
+    });
+  });
+
+  it("a single failing source throws its own error (first: 0 too)", async () => {
+    const failure = down();
+    await expect(paginate([arrayStream("artisan", ARTISAN, { fail: failure })], options(0))).rejects.toBe(
+      failure,
+    );
+    await expect(paginate([arrayStream("artisan", ARTISAN, { fail: failure })], options(5))).rejects.toBe(
+      failure,
+    );
   });
 
   it("a non-upstream error (a bug) is not swallowed", async () => {
