@@ -79,9 +79,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
   const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
   for (const tenant of config.tenants) {
-    const unsupported = Object.keys(tenant.upstreams).filter(
-      (source) => !tenants.get(tenant.id)?.sources.includes(source as never),
-    );
+    const served = new Set<string>(tenants.get(tenant.id)?.sources);
+    const unsupported = Object.keys(tenant.upstreams).filter((source) => !served.has(source));
     if (unsupported.length > 0) {
       logger.warn(
         { tenant: tenant.id, upstreams: unsupported },

@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import type { z } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
 import type { HttpLayer, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
@@ -81,4 +82,26 @@ export class RecordNotFound extends Error {
     super(`${type} ${id} not found in ${source}`);
     this.name = "RecordNotFound";
   }
+}
+
+/**
+ * A per-request by-id DataLoader for an upstream without batch endpoints: each distinct id is one
+ * concurrent GET; results come back in key order, a RecordNotFound for each id the upstream lacks
+ * and the upstream's error for each failed GET (DataLoader's rule: one result or Error per key).
+ */
+export function byIdLoader<T>(
+  source: SourceId,
+  type: string,
+  get: (id: string) => Promise<T | null>,
+): DataLoader<string, T> {
+  return new DataLoader<string, T>((ids) =>
+    Promise.all(
+      ids.map((id) =>
+        get(id).then(
+          (record) => record ?? new RecordNotFound(source, type, id),
+          (error: Error) => error,
+        ),
+      ),
+    ),
+  );
 }

@@ -1,8 +1,8 @@
-import DataLoader from "dataloader";
+import type DataLoader from "dataloader";
 import { UpstreamError } from "../../errors.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
-import { RecordNotFound } from "../rest.js";
+import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
   JobStatus,
@@ -57,39 +57,26 @@ const INVOICE_PAID_FILTER: Record<InvoiceStatus, string | null> = {
   VOID: null,
 };
 
-function loaderOf<T>(type: string, get: (id: string) => Promise<T | null>): DataLoader<string, T> {
-  return new DataLoader<string, T>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        get(id).then(
-          (record) => record ?? new RecordNotFound("artisan", type, id),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
-}
-
 export class ArtisanDatasource implements Datasource {
   readonly source = "artisan" as const;
   private companyProfile: Promise<UnifiedCompany | null> | null = null;
 
-  private readonly customerLoader = loaderOf("Customer", async (id) => {
+  private readonly customerLoader = byIdLoader("artisan", "Customer", async (id) => {
     const record = await this.client.getCustomer(id);
     return record && toUnifiedCustomer(record);
   });
 
-  private readonly jobLoader = loaderOf("Job", async (id) => {
+  private readonly jobLoader = byIdLoader("artisan", "Job", async (id) => {
     const record = await this.client.getJob(id);
     return record && toUnifiedJob(record);
   });
 
-  private readonly siteVisitLoader = loaderOf("SiteVisit", async (id) => {
+  private readonly siteVisitLoader = byIdLoader("artisan", "SiteVisit", async (id) => {
     const record = await this.client.getSiteVisit(id);
     return record && toUnifiedSiteVisit(record);
   });
 
-  private readonly invoiceLoader = loaderOf("Invoice", async (id) => {
+  private readonly invoiceLoader = byIdLoader("artisan", "Invoice", async (id) => {
     const [record, currency] = await Promise.all([this.client.getInvoice(id), this.currency()]);
     return record && toUnifiedInvoice(record, currency);
   });

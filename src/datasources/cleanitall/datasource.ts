@@ -1,14 +1,12 @@
 import DataLoader from "dataloader";
 import type { Datasource, InvoiceFilter, JobFilter, PaymentFilter, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
-import { RecordNotFound } from "../rest.js";
+import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
   JobStatus,
   NodeRef,
-  UnifiedCustomer,
   UnifiedInvoice,
-  UnifiedJob,
   UnifiedNode,
   UnifiedPayment,
 } from "../unified.js";
@@ -50,10 +48,6 @@ const ID_PATTERN: Record<string, RegExp> = {
   Payment: /^pay_[a-z0-9]+$/,
 };
 
-function orNotFound<T>(type: string, id: string, record: T | null): T | RecordNotFound {
-  return record ?? new RecordNotFound("cleanitall", type, id);
-}
-
 function both<A, B>(
   a?: (record: A) => boolean,
   b?: (record: B) => boolean,
@@ -66,38 +60,20 @@ function both<A, B>(
 export class CleanItAllDatasource implements Datasource {
   readonly source = "cleanitall" as const;
 
-  private readonly customerLoader = new DataLoader<string, UnifiedCustomer>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        this.client.getCustomer(id).then(
-          (record) => orNotFound("Customer", id, record && toUnifiedCustomer(record)),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
+  private readonly customerLoader = byIdLoader("cleanitall", "Customer", async (id) => {
+    const record = await this.client.getCustomer(id);
+    return record && toUnifiedCustomer(record);
+  });
 
-  private readonly jobLoader = new DataLoader<string, UnifiedJob>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        this.client.getJob(id).then(
-          (record) => orNotFound("Job", id, record && toUnifiedJob(record, this.currency)),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
+  private readonly jobLoader = byIdLoader("cleanitall", "Job", async (id) => {
+    const record = await this.client.getJob(id);
+    return record && toUnifiedJob(record, this.currency);
+  });
 
-  private readonly invoiceLoader = new DataLoader<string, UnifiedInvoice>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        this.client.getInvoice(id).then(
-          (record) => orNotFound("Invoice", id, record && toUnifiedInvoice(record)),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
+  private readonly invoiceLoader = byIdLoader("cleanitall", "Invoice", async (id) => {
+    const record = await this.client.getInvoice(id);
+    return record && toUnifiedInvoice(record);
+  });
 
   /** Payments have no by-id endpoint: key `invoiceId/paymentId`, found through the invoice's payments. */
   private readonly paymentLoader = new DataLoader<string, UnifiedPayment>((keys) =>
