@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga } from "graphql-yoga";
 import type { Dispatcher } from "undici";
 import { ApiKeyRegistry, presentedKey } from "./auth/apiKeys.js";
@@ -96,6 +97,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     maskedErrors: true,
+    // GraphiQL's assets are served by the gateway itself, not a CDN: it works offline and behind firewalls.
+    renderGraphiQL,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),
