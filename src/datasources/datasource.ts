@@ -1,5 +1,5 @@
 import type { SourceId } from "../errors.js";
-import type { SourceStream } from "./paging.js";
+import type { ListStream } from "./paging.js";
 import type {
   InvoiceStatus,
   JobStatus,
@@ -70,7 +70,7 @@ export interface ListKinds {
 export type ListKind = keyof ListKinds;
 
 export type StreamFactories = {
-  [K in ListKind]?: (filter: ListKinds[K]["filter"]) => SourceStream<ListKinds[K]["record"]> | null;
+  [K in ListKind]?: (filter: ListKinds[K]["filter"]) => ListStream<ListKinds[K]["record"]> | null;
 };
 
 export interface Datasource {

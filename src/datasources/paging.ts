@@ -18,14 +18,40 @@ export interface StreamPage<T> {
   total: number;
 }
 
+/** An upstream list addressed by position: offset/limit and page-numbered upstreams. */
 export interface SourceStream<T> {
   source: SourceId;
+  kind?: "offset";
   fetch(offset: number, limit: number): Promise<StreamPage<T>>;
   /** Gateway-side filter for what the upstream cannot filter itself. */
   accept?: (record: T) => boolean;
   /** The upstream's largest page, used for gateway-side filtered scans. */
   maxPageSize: number;
 }
+
+/**
+ * Where a cursor-paged upstream list stands: the upstream's own cursor of a page start (null for
+ * the first page) and how many records of that page are behind us.
+ */
+export interface CursorPosition {
+  c: string | null;
+  s: number;
+}
+
+/** An upstream list that can only be walked with its own opaque cursors (CleanEstimate Pro). */
+export interface CursorStream<T> {
+  source: SourceId;
+  kind: "cursor";
+  /** Up to `limit` records from `from` on, the position after each, and whether the list ends with them. */
+  fetchFrom(
+    from: CursorPosition,
+    limit: number,
+  ): Promise<{ records: T[]; after: CursorPosition[]; done: boolean }>;
+  accept?: (record: T) => boolean;
+  maxPageSize: number;
+}
+
+export type ListStream<T> = SourceStream<T> | CursorStream<T>;
 
 export interface Edge<T> {
   cursor: string;
@@ -64,7 +90,20 @@ export class AllSourcesFailedError extends UpstreamError {
   }
 }
 
-type Offsets = Partial<Record<SourceId, number>>;
+type Position = number | CursorPosition;
+type Offsets = Partial<Record<SourceId, Position>>;
+
+function isCursorPosition(value: unknown): value is CursorPosition {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const { c, s, ...rest } = value as Record<string, unknown>;
+  return (
+    Object.keys(rest).length === 0 &&
+    (c === null || (typeof c === "string" && c.length > 0 && c.length <= 1024)) &&
+    typeof s === "number" &&
+    Number.isSafeInteger(s) &&
+    s >= 0
+  );
+}
 
 const CURSOR_PREFIX = "c1:";
 
@@ -95,19 +134,20 @@ export function decodeCursor(cursor: string, sources: readonly SourceId[]): Offs
   const offsets: Offsets = {};
   for (const [source, offset] of Object.entries(parsed)) {
     if (!sources.includes(source as SourceId)) throw invalid();
-    if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) throw invalid();
-    offsets[source as SourceId] = offset;
+    const isOffset = typeof offset === "number" && Number.isSafeInteger(offset) && offset >= 0;
+    if (!isOffset && !isCursorPosition(offset)) throw invalid();
+    offsets[source as SourceId] = offset as Position;
   }
   return offsets;
 }
 
 interface StreamState<T> {
-  stream: SourceStream<T>;
+  stream: ListStream<T>;
   /** Position after the last record handed out. */
-  consumed: number;
+  consumed: Position;
   /** Position of the next record to fetch. */
-  fetched: number;
-  buffer: Array<{ record: T; position: number }>;
+  fetched: Position;
+  buffer: Array<{ record: T; after: Position }>;
   total: number | null;
   exhausted: boolean;
   error: UpstreamError | null;
@@ -125,17 +165,31 @@ export interface PaginateOptions<T> {
 async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
   const { stream } = state;
   const limit = stream.accept ? Math.max(want, stream.maxPageSize) : want;
+  const keep = (record: T) => !stream.accept || stream.accept(record);
   try {
-    const page = await stream.fetch(state.fetched, limit);
+    if (stream.kind === "cursor") {
+      const from = state.fetched as CursorPosition;
+      const page = await stream.fetchFrom(from, limit);
+      page.records.forEach((record, index) => {
+        const after = page.after[index];
+        if (after && keep(record)) state.buffer.push({ record, after });
+      });
+      state.fetched = page.after.at(-1) ?? from;
+      // Cursor-paged upstreams do not tell how many records they hold.
+      state.total = null;
+      state.exhausted = page.done || page.records.length === 0;
+      return;
+    }
+    const from = state.fetched as number;
+    const page = await stream.fetch(from, limit);
     page.records.forEach((record, index) => {
-      if (!stream.accept || stream.accept(record))
-        state.buffer.push({ record, position: state.fetched + index });
+      if (keep(record)) state.buffer.push({ record, after: from + index + 1 });
     });
-    state.fetched += page.records.length;
+    state.fetched = from + page.records.length;
     state.total = page.total;
     // A short page is not the end while the total says more follow (an upstream may cap its pages
     // below `limit`); an empty one is, whatever the total claims.
-    state.exhausted = state.fetched >= page.total || page.records.length === 0;
+    state.exhausted = from + page.records.length >= page.total || page.records.length === 0;
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     state.error = error;
@@ -144,11 +198,27 @@ async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
   }
 }
 
+function startOf<T>(stream: ListStream<T>, saved: Position | undefined, invalid: () => Error): Position {
+  if (stream.kind === "cursor") {
+    if (saved === undefined) return { c: null, s: 0 };
+    if (typeof saved === "number") throw invalid();
+    return saved;
+  }
+  if (saved === undefined) return 0;
+  if (typeof saved !== "number") throw invalid();
+  return saved;
+}
+
 /** One page of the merged list. Throws when every source failed; otherwise reports failures in `errors`. */
-export async function paginate<T>(streams: SourceStream<T>[], options: PaginateOptions<T>): Promise<Page<T>> {
+export async function paginate<T>(streams: ListStream<T>[], options: PaginateOptions<T>): Promise<Page<T>> {
   const offsets = options.after ? decodeCursor(options.after, options.cursorSources) : {};
+  const mismatch = () =>
+    new BadInputError(
+      `Invalid cursor "${options.after?.slice(0, 64)}": use a cursor from this list's edges.`,
+      "after",
+    );
   const states: StreamState<T>[] = streams.map((stream) => {
-    const start = offsets[stream.source] ?? 0;
+    const start = startOf(stream, offsets[stream.source], mismatch);
     return {
       stream,
       consumed: start,
@@ -187,7 +257,7 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
       }
       const taken = best?.buffer.shift();
       if (!best || !taken) break;
-      best.consumed = taken.position + 1;
+      best.consumed = taken.after;
       edges.push({ node: taken.record, cursor: cursorNow() });
     }
   } else {
@@ -216,7 +286,9 @@ export async function paginate<T>(streams: SourceStream<T>[], options: PaginateO
   return {
     edges,
     hasNextPage: live.some((state) => state.buffer.length > 0 || !state.exhausted),
-    hasPreviousPage: Object.values(offsets).some((offset) => offset > 0),
+    hasPreviousPage: Object.values(offsets).some((offset) =>
+      typeof offset === "number" ? offset > 0 : offset.c !== null || offset.s > 0,
+    ),
     totalCount: exactTotal ? live.reduce((sum, state) => sum + (state.total ?? 0), 0) : null,
     errors: failed.map((state) => state.error).filter((error): error is UpstreamError => error !== null),
   };

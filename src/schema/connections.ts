@@ -3,7 +3,7 @@ import { type GraphQLResolveInfo, locatedError, responsePathAsArray } from "grap
 import type { GatewayContext } from "../context.js";
 import type { ListKind, ListKinds } from "../datasources/datasource.js";
 import { SUPPORTED_SOURCES } from "../datasources/index.js";
-import { AllSourcesFailedError, type Page, paginate, type SourceStream } from "../datasources/paging.js";
+import { AllSourcesFailedError, type ListStream, type Page, paginate } from "../datasources/paging.js";
 import { BadInputError, type SourceId } from "../errors.js";
 import { builder, type Types } from "./builder.js";
 import { CustomerRef, InvoiceRef, JobRef, PaymentRef, SiteVisitRef } from "./refs.js";
@@ -122,10 +122,10 @@ export async function resolveList<K extends ListKind>(
       "source",
     );
   }
-  const streams: SourceStream<ListKinds[K]["record"]>[] = [];
+  const streams: ListStream<ListKinds[K]["record"]>[] = [];
   for (const source of args.source ? [args.source] : context.sources) {
     const factory = context.datasources.get(source)?.lists[kind] as
-      | ((filter: ListKinds[K]["filter"]) => SourceStream<ListKinds[K]["record"]> | null)
+      | ((filter: ListKinds[K]["filter"]) => ListStream<ListKinds[K]["record"]> | null)
       | undefined;
     const filter = factory ? filterFor(source) : null;
     const stream = factory && filter ? factory(filter) : null;

@@ -14,7 +14,12 @@ import {
 import type { FaultRule } from "../../sim/core/server.js";
 import { ArtisanClient } from "../../src/datasources/artisan/client.js";
 import { ArtisanDatasource } from "../../src/datasources/artisan/datasource.js";
-import type { InvoiceFilter, JobFilter, SiteVisitFilter } from "../../src/datasources/datasource.js";
+import type {
+  InvoiceFilter,
+  JobFilter,
+  SiteVisitFilter,
+  StreamFactories,
+} from "../../src/datasources/datasource.js";
 import { HttpLayer, type UpstreamTarget } from "../../src/datasources/http.js";
 import type { SourceStream } from "../../src/datasources/paging.js";
 import type {
@@ -821,7 +826,7 @@ describe("list streams", () => {
   });
 
   it("has no payment list (an invoice's `paid` flag is all there is)", () => {
-    expect(fresh().lists.payments).toBeUndefined();
+    expect((fresh().lists as StreamFactories).payments).toBeUndefined();
   });
 });
 

@@ -14,6 +14,7 @@ import {
 import type { FaultRule } from "../../sim/core/server.js";
 import { CleanItAllClient } from "../../src/datasources/cleanitall/client.js";
 import { CleanItAllDatasource } from "../../src/datasources/cleanitall/datasource.js";
+import type { StreamFactories } from "../../src/datasources/datasource.js";
 import { HttpLayer, type UpstreamTarget } from "../../src/datasources/http.js";
 import type { SourceStream } from "../../src/datasources/paging.js";
 import type {
@@ -835,7 +836,7 @@ describe("list streams", () => {
   });
 
   it("has no site visit list (a CleanItAll job is itself the visit)", () => {
-    expect(fresh().lists.siteVisits).toBeUndefined();
+    expect((fresh().lists as StreamFactories).siteVisits).toBeUndefined();
   });
 });
 

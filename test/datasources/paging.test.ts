@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   AllSourcesFailedError,
+  type CursorPosition,
+  type CursorStream,
   decodeCursor,
   encodeCursor,
+  type ListStream,
   type Page,
   type PaginateOptions,
   paginate,
@@ -583,5 +586,147 @@ describe("planPageRequests", () => {
         }
       }
     }
+  });
+});
+
+/**
+ * An in-memory cursor-paged upstream (CleanEstimate Pro's shape): pages of at most `pageSize`
+ * records, each page's `next_cursor` an opaque token; a client can only ask "from this cursor,
+ * `limit` records".
+ */
+function cursorStream(
+  source: SourceId,
+  data: Rec[],
+  pageSize = 100,
+  accept?: (record: Rec) => boolean,
+): CursorStream<Rec> & { calls: Array<[string | null, number]> } {
+  const calls: Array<[string | null, number]> = [];
+  const token = (index: number) => Buffer.from(`at:${index}`).toString("base64url");
+  const start = (cursor: string | null) =>
+    cursor === null ? 0 : Number(Buffer.from(cursor, "base64url").toString().slice(3));
+  return {
+    source,
+    kind: "cursor",
+    calls,
+    maxPageSize: pageSize,
+    ...(accept ? { accept } : {}),
+    async fetchFrom(from: CursorPosition, limit: number) {
+      // One upstream request: `min(pageSize, skip + limit)` records from the page cursor.
+      const upstreamLimit = Math.min(pageSize, from.s + limit);
+      calls.push([from.c, upstreamLimit]);
+      const begin = start(from.c);
+      const page = data.slice(begin, begin + upstreamLimit);
+      const hasMore = begin + page.length < data.length;
+      const nextCursor = hasMore ? token(begin + page.length) : null;
+      const records = page.slice(from.s);
+      const after = records.map((_, index) => {
+        const inPage = from.s + index + 1;
+        return inPage === page.length && nextCursor ? { c: nextCursor, s: 0 } : { c: from.c, s: inPage };
+      });
+      return { records, after, done: !hasMore };
+    },
+  };
+}
+
+describe("cursor-paged upstreams", () => {
+  const estimates = records("cleanestimate", [2, 4, 5, 6, 8, 10, 14, 15, 16, 17, 18, 19, 22, 23]);
+
+  it.each([1, 2, 3, 5, 7, 13, 40])(
+    "merges a cursor-paged source with an offset source, paging to the end %i at a time",
+    async (first) => {
+      const build = (): ListStream<Rec>[] => [
+        arrayStream("cleanitall", CLEANITALL, { maxPageSize: 4 }),
+        cursorStream("cleanestimate", estimates, 4),
+      ];
+      const sources: SourceId[] = ["cleanitall", "cleanestimate"];
+      const pages: Array<Page<Rec>> = [];
+      let after: string | null = null;
+      for (let guard = 0; guard < 100; guard++) {
+        const page: Page<Rec> = await paginate(build(), {
+          first,
+          after,
+          compare: byAt,
+          cursorSources: sources,
+        });
+        pages.push(page);
+        if (!page.hasNextPage) break;
+        after = page.edges.at(-1)?.cursor ?? null;
+      }
+      const all = pages.flatMap((page) => page.edges.map((edge) => edge.node));
+      const expected = [...CLEANITALL, ...estimates].sort(byAt);
+      expect(all.map(key)).toEqual(expected.map(key));
+      // Cursor-paged upstreams do not report a total.
+      expect(pages.every((page) => page.totalCount === null)).toBe(true);
+    },
+  );
+
+  it("resumes inside an upstream page from the page's cursor, skipping what was consumed", async () => {
+    const stream = cursorStream("cleanestimate", estimates, 4);
+    const first = await paginate([stream], {
+      first: 2,
+      after: null,
+      compare: byAt,
+      cursorSources: ["cleanestimate"],
+    });
+    expect(keys(first)).toEqual(["cleanestimate#0", "cleanestimate#1"]);
+    const resumed = cursorStream("cleanestimate", estimates, 4);
+    const second = await paginate([resumed], {
+      first: 3,
+      after: first.edges.at(-1)?.cursor ?? null,
+      compare: byAt,
+      cursorSources: ["cleanestimate"],
+    });
+    expect(keys(second)).toEqual(["cleanestimate#2", "cleanestimate#3", "cleanestimate#4"]);
+    // The first page was fetched with limit 2, so its last edge points at the upstream's next_cursor:
+    // the resumed page is one request from there.
+    expect(resumed.calls).toEqual([[Buffer.from("at:2").toString("base64url"), 3]]);
+    // Resuming after the second of those three records skips one record of that upstream page.
+    const third = cursorStream("cleanestimate", estimates, 4);
+    await paginate([third], {
+      first: 2,
+      after: second.edges[0]?.cursor ?? null,
+      compare: byAt,
+      cursorSources: ["cleanestimate"],
+    });
+    expect(third.calls).toEqual([[Buffer.from("at:2").toString("base64url"), 3]]);
+  });
+
+  it("filters a cursor-paged source in the gateway, scanning full pages", async () => {
+    const even = (record: Rec) => record.n % 2 === 0;
+    const stream = cursorStream("cleanestimate", estimates, 5, even);
+    const page = await paginate([stream], {
+      first: 100,
+      after: null,
+      compare: byAt,
+      cursorSources: ["cleanestimate"],
+    });
+    expect(keys(page)).toEqual(estimates.filter(even).map(key));
+    expect(page.totalCount).toBeNull();
+    expect(stream.calls.map(([, limit]) => limit)).toEqual([5, 5, 5]);
+  });
+
+  it("refuses an offset cursor for a cursor-paged source (and the reverse) before any fetch", async () => {
+    const stream = cursorStream("cleanestimate", estimates);
+    const offsetCursor = encodeCursor({ cleanestimate: 3 });
+    await expect(
+      paginate([stream], { first: 1, after: offsetCursor, compare: byAt, cursorSources: ["cleanestimate"] }),
+    ).rejects.toBeInstanceOf(BadInputError);
+    const offset = arrayStream("cleanitall", CLEANITALL);
+    const cursorCursor = encodeCursor({ cleanitall: { c: null, s: 1 } });
+    await expect(
+      paginate([offset], { first: 1, after: cursorCursor, compare: byAt, cursorSources: ["cleanitall"] }),
+    ).rejects.toBeInstanceOf(BadInputError);
+    expect(stream.calls).toEqual([]);
+    expect(offset.calls).toEqual([]);
+  });
+
+  it.each([
+    ["an extra key", { cleanestimate: { c: null, s: 1, x: 1 } }],
+    ["a negative skip", { cleanestimate: { c: null, s: -1 } }],
+    ["a non-string cursor", { cleanestimate: { c: 5, s: 0 } }],
+    ["an empty cursor", { cleanestimate: { c: "", s: 0 } }],
+  ])("refuses a cursor position with %s", (_name, positions) => {
+    const cursor = Buffer.from(`c1:${JSON.stringify(positions)}`).toString("base64url");
+    expect(() => decodeCursor(cursor, ["cleanestimate"])).toThrow(BadInputError);
   });
 });

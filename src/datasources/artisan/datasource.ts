@@ -139,7 +139,7 @@ export class ArtisanDatasource implements Datasource {
     this.companyProfile = null;
   }
 
-  readonly lists: StreamFactories = {
+  readonly lists = {
     customers: (filter) =>
       this.stream<UnifiedCustomer>(async (offset, limit) => {
         const page = await this.client.listCustomers({ search: filter.search }, offset, limit);
@@ -193,7 +193,7 @@ export class ArtisanDatasource implements Datasource {
         };
       });
     },
-  };
+  } satisfies StreamFactories;
 
   private stream<T>(fetch: (offset: number, limit: number) => Promise<StreamPage<T>>): SourceStream<T> {
     return { source: this.source, fetch, maxPageSize: ARTISAN_MAX_PAGE };

@@ -118,7 +118,7 @@ export class CleanItAllDatasource implements Datasource {
     this.paymentLoader.clearAll();
   }
 
-  readonly lists: StreamFactories = {
+  readonly lists = {
     customers: (filter) =>
       this.stream(async (offset, limit) => {
         const page = await this.client.listCustomers({ search: filter.search }, offset, limit);
@@ -188,7 +188,7 @@ export class CleanItAllDatasource implements Datasource {
         invoiceId ? (payment) => payment.invoiceId === invoiceId : undefined,
       );
     },
-  };
+  } satisfies StreamFactories;
 
   private stream<T>(
     fetch: (offset: number, limit: number) => Promise<StreamPage<T>>,
