@@ -38,6 +38,7 @@ export type JobStatus = "UNSCHEDULED" | "SCHEDULED" | "IN_PROGRESS" | "COMPLETED
 export type InvoiceStatus = "DRAFT" | "SENT" | "VIEWED" | "PARTIALLY_PAID" | "PAID" | "OVERDUE" | "VOID";
 export type SiteVisitStatus = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
 export type PaymentMethod = "CARD" | "CASH" | "CHECK" | "BANK_TRANSFER" | "OTHER";
+export type CustomerStatus = "LEAD" | "ACTIVE" | "INACTIVE";
 
 interface RecordBase {
   source: SourceId;
@@ -60,13 +61,22 @@ export interface TeamMemberRef {
 
 export interface UnifiedCustomer extends RecordBase {
   __typename: "Customer";
+  /** The upstream's customer number, where it numbers customers (JobCloser). */
+  number: string | null;
   name: string;
+  /** Null where the upstream has no customer status (CleanItAll, ARTISAN). */
+  status: CustomerStatus | null;
+  sourceStatus: string | null;
   firstName: string | null;
   lastName: string | null;
   email: string | null;
   phone: string | null;
   mobile: string | null;
   address: Address | null;
+  billingAddress: Address | null;
+  taxId: string | null;
+  /** Free-text kind of customer (JobCloser `CustomerType`, e.g. Residential). */
+  customerType: string | null;
   notes: string | null;
   smsReminders: boolean | null;
   walkIn: boolean | null;
@@ -112,6 +122,8 @@ export interface UnifiedLineItem {
   quantity: number;
   unitPrice: Money;
   discountPercent: number;
+  /** Tax rate of the line in percent, where the upstream taxes per line (CleverInvo). */
+  taxRate: number | null;
   amount: Money;
   productId: string | null;
 }
@@ -128,7 +140,9 @@ export interface UnifiedInvoice extends RecordBase {
   subtotal: Money | null;
   tax: Money | null;
   total: Money;
-  amountPaid: Money;
+  /** Null where the upstream does not tell (a CleverInvo PARTIALLY_PAID invoice). */
+  amountPaid: Money | null;
+  discount: Money | null;
   /** Whether amounts include tax (ARTISAN prices are tax-inclusive). */
   taxInclusive: boolean;
   issueDate: string | null;
@@ -136,6 +150,9 @@ export interface UnifiedInvoice extends RecordBase {
   sentAt: string | null;
   paidAt: string | null;
   notes: string | null;
+  terms: string | null;
+  /** Whether the upstream renders the invoice as a PDF the gateway can stream (CleverInvo). */
+  hasPdf: boolean;
 }
 
 export interface UnifiedPayment extends RecordBase {

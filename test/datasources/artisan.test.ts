@@ -132,7 +132,13 @@ function expectedCustomer(c: ArtisanCustomer): UnifiedCustomer {
     __typename: "Customer",
     source: "artisan",
     sourceId: String(c.id),
+    number: null,
     name: c.full_name,
+    status: null,
+    sourceStatus: null,
+    billingAddress: null,
+    taxId: null,
+    customerType: null,
     firstName: c.first_name,
     lastName: c.last_name,
     email: c.email,
@@ -252,6 +258,7 @@ function expectedInvoice(i: ArtisanInvoice, detail: boolean): UnifiedInvoice {
           quantity: line.quantity,
           unitPrice: eur(line.unit_price_with_tax),
           discountPercent: line.discount_percent,
+          taxRate: null,
           amount: eur(line.line_total_with_tax),
           productId: line.item_id === null ? null : String(line.item_id),
         }))
@@ -260,6 +267,7 @@ function expectedInvoice(i: ArtisanInvoice, detail: boolean): UnifiedInvoice {
     tax: null,
     total,
     amountPaid: i.paid ? total : eur(0),
+    discount: null,
     taxInclusive: true,
     // Created-at is rendered in the company's timezone: its date is the local issue date.
     issueDate: i.created_at.slice(0, 10),
@@ -267,6 +275,8 @@ function expectedInvoice(i: ArtisanInvoice, detail: boolean): UnifiedInvoice {
     sentAt: null,
     paidAt: null,
     notes: i.notes,
+    terms: null,
+    hasPdf: false,
     createdAt: i.created_at,
     updatedAt: i.updated_at,
   };

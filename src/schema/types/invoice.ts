@@ -37,18 +37,29 @@ InvoiceRef.implement({
       description: "Tax amount; null where amounts are tax-inclusive with no breakdown.",
     }),
     total: t.expose("total", { type: MoneyRef, description: "Total due, tax included." }),
-    amountPaid: t.expose("amountPaid", { type: MoneyRef, description: "How much has been paid." }),
+    amountPaid: t.expose("amountPaid", {
+      type: MoneyRef,
+      nullable: true,
+      description:
+        "How much has been paid; null where the upstream does not say (a CleverInvo PARTIALLY_PAID invoice).",
+    }),
     amountDue: t.field({
       type: MoneyRef,
-      description: "What remains to be paid (zero once paid or void).",
-      resolve: (invoice) => ({
-        currency: invoice.total.currency,
-        cents:
-          invoice.status === "PAID" || invoice.status === "VOID"
-            ? 0
-            : Math.max(0, invoice.total.cents - invoice.amountPaid.cents),
-      }),
+      nullable: true,
+      description: "What remains to be paid (zero once paid or void); null when the amount paid is unknown.",
+      resolve: (invoice) => {
+        const { currency } = invoice.total;
+        if (invoice.status === "PAID" || invoice.status === "VOID") return { cents: 0, currency };
+        if (!invoice.amountPaid) return null;
+        return { cents: Math.max(0, invoice.total.cents - invoice.amountPaid.cents), currency };
+      },
     }),
+    discount: t.expose("discount", {
+      type: MoneyRef,
+      nullable: true,
+      description: "Discount taken off the total, where the upstream records one (CleverInvo).",
+    }),
+    terms: t.exposeString("terms", { nullable: true, description: "Payment terms printed on the invoice." }),
     taxInclusive: t.exposeBoolean("taxInclusive", {
       description: "Whether prices and totals include tax (ARTISAN).",
     }),
@@ -120,7 +131,7 @@ InvoiceRef.implement({
       resolve: (invoice, args, context, info) =>
         resolveList(context, info, "payments", args, (source) =>
           // Nothing paid means no payment to list: no upstream request needed.
-          source === invoice.source && invoice.amountPaid.cents > 0
+          source === invoice.source && invoice.amountPaid?.cents !== 0
             ? { invoiceId: { invoiceId: invoice.sourceId, customerId: invoice.customerId } }
             : null,
         ),
