@@ -1,5 +1,6 @@
 import { ARTISAN_DEMO_TOKEN, createArtisanSim } from "./artisan/index.js";
 import { CLEANITALL_DEMO_KEY, createCleanItAllSim } from "./cleanitall/index.js";
+import { CLEVERINVO_DEMO_KEY, createCleverInvoSim } from "./cleverinvo/index.js";
 import type { Simulator } from "./core/simulator.js";
 
 /**
@@ -10,7 +11,13 @@ import type { Simulator } from "./core/simulator.js";
  * `POST /__sim/latency {"ms":20}`, `POST /__sim/reset`.
  */
 
-export const SIM_PORTS = { cleanitall: 4101, artisan: 4104 } as const;
+export const SIM_PORTS = {
+  cleanitall: 4101,
+  cleanestimate: 4102,
+  jobcloser: 4103,
+  artisan: 4104,
+  cleverinvo: 4105,
+} as const;
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -31,6 +38,11 @@ async function main(): Promise<void> {
       createArtisanSim(relaxed ? { rateLimit: { limit: 6_000, windowMs: 60_000 } } : {}),
       SIM_PORTS.artisan,
       `Authorization: Bearer ${ARTISAN_DEMO_TOKEN}`,
+    ],
+    [
+      createCleverInvoSim(relaxed ? { rateLimit: { limit: 12_000, windowMs: 60_000 } } : {}),
+      SIM_PORTS.cleverinvo,
+      `Authorization: Bearer ${CLEVERINVO_DEMO_KEY}`,
     ],
   ];
   for (const [sim, port, credential] of sims) {

@@ -76,6 +76,15 @@ export const configSchema = z
         port: z.number().int().min(0).max(65_535).default(4000),
         graphiql: z.boolean().default(true),
         introspection: z.boolean().default(true),
+        /**
+         * The gateway's address as clients reach it (behind a proxy), for links such as
+         * `Invoice.pdfUrl`; default: the address the request came to.
+         */
+        publicUrl: baseUrl.optional(),
+        /** Secret for signed file links; set it when several instances serve the same clients. */
+        urlSigningSecret: z.string().min(32, "must be at least 32 characters").optional(),
+        /** How long a signed file link stays valid. */
+        signedUrlTtlMs: z.number().int().positive().max(86_400_000).default(900_000),
       })
       .prefault({}),
     redis: z.strictObject({ url: z.url({ protocol: /^rediss?$/ }) }).optional(),

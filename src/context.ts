@@ -6,6 +6,7 @@ import type { Datasource } from "./datasources/datasource.js";
 import type { SupportedSource, TenantUpstreams } from "./datasources/index.js";
 import type { NodeRef, UnifiedNode } from "./datasources/unified.js";
 import type { SourceId } from "./errors.js";
+import type { UrlSigner } from "./files/signedUrls.js";
 
 /**
  * The per-request context, the one place DataLoaders are created. HTTP requests and (later)
@@ -19,6 +20,10 @@ export interface GatewayContext {
   sources: readonly SupportedSource[];
   datasources: ReadonlyMap<SourceId, Datasource>;
   limits: GatewayConfig["limits"];
+  /** The gateway's origin as this client reached it, for links in responses. */
+  publicUrl: string;
+  /** A link to a gateway path (a file), signed for this tenant so a browser can open it without the key. */
+  signedLink(path: string): string;
   /**
    * Failures of one source while the others answered (a cross-source list): reported in the
    * response's `errors` next to the data that did arrive.
@@ -30,13 +35,17 @@ export interface GatewayContext {
   clearLoaders(): void;
 }
 
-export type ContextFactory = (principal: Principal, requestId?: string) => GatewayContext;
+export type ContextFactory = (
+  principal: Principal,
+  request: { requestId?: string; publicUrl: string },
+) => GatewayContext;
 
 export function createContextFactory(
   tenants: ReadonlyMap<string, TenantUpstreams>,
   limits: GatewayConfig["limits"],
+  signer: UrlSigner,
 ): ContextFactory {
-  return (principal, requestId = randomUUID()) => {
+  return (principal, { requestId = randomUUID(), publicUrl }) => {
     const tenant = tenants.get(principal.tenantId);
     if (!tenant) throw new Error(`API key maps to unknown tenant ${principal.tenantId}`);
     const datasources = tenant.create();
@@ -47,6 +56,8 @@ export function createContextFactory(
       sources: tenant.sources,
       datasources,
       limits,
+      publicUrl,
+      signedLink: (path) => `${publicUrl}${path}?${signer.sign(tenant.tenantId, path)}`,
       partialErrors: [],
       load: (ref) => datasources.get(ref.source)?.load(ref) ?? Promise.resolve(null),
       clearLoaders: () => {

@@ -1,5 +1,6 @@
 import { ARTISAN_DEMO_TOKEN, type ArtisanSim, createArtisanSim } from "../sim/artisan/index.js";
 import { CLEANITALL_DEMO_KEY, type CleanItAllSim, createCleanItAllSim } from "../sim/cleanitall/index.js";
+import { CLEVERINVO_DEMO_KEY, type CleverInvoSim, createCleverInvoSim } from "../sim/cleverinvo/index.js";
 import { type GatewayConfig, parseConfig } from "./config.js";
 
 /**
@@ -14,6 +15,7 @@ export const DEMO_TENANT = "demo";
 export interface DemoUpstreams {
   cleanitall: CleanItAllSim;
   artisan: ArtisanSim;
+  cleverinvo: CleverInvoSim;
   config: GatewayConfig;
   close(): Promise<void>;
 }
@@ -21,7 +23,12 @@ export interface DemoUpstreams {
 export async function startDemoUpstreams(server: { host: string; port: number }): Promise<DemoUpstreams> {
   const cleanitall = createCleanItAllSim({ rateLimit: { limit: 100_000, windowMs: 3_600_000 } });
   const artisan = createArtisanSim({ rateLimit: { limit: 6_000, windowMs: 60_000 } });
-  const [cleanitallUrl, artisanUrl] = await Promise.all([cleanitall.listen(0), artisan.listen(0)]);
+  const cleverinvo = createCleverInvoSim({ rateLimit: { limit: 12_000, windowMs: 60_000 } });
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl] = await Promise.all([
+    cleanitall.listen(0),
+    artisan.listen(0),
+    cleverinvo.listen(0),
+  ]);
   const config = parseConfig({
     server: { host: server.host, port: server.port, graphiql: true, introspection: true },
     tenants: [
@@ -31,6 +38,7 @@ export async function startDemoUpstreams(server: { host: string; port: number })
         upstreams: {
           cleanitall: { baseUrl: cleanitallUrl, apiKey: CLEANITALL_DEMO_KEY },
           artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN },
+          cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY },
         },
       },
     ],
@@ -38,9 +46,10 @@ export async function startDemoUpstreams(server: { host: string; port: number })
   return {
     cleanitall,
     artisan,
+    cleverinvo,
     config,
     close: async () => {
-      await Promise.all([cleanitall.close(), artisan.close()]);
+      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close()]);
     },
   };
 }

@@ -9,6 +9,8 @@ import { createContextFactory, type GatewayContext } from "./context.js";
 import { HttpLayer } from "./datasources/http.js";
 import { type TenantUpstreams, tenantUpstreams } from "./datasources/index.js";
 import { UnauthenticatedError } from "./errors.js";
+import { serveInvoicePdf } from "./files/invoicePdf.js";
+import { UrlSigner } from "./files/signedUrls.js";
 import { createLogger, type Logger } from "./logger.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { usePartialErrors } from "./plugins/usePartialErrors.js";
@@ -90,7 +92,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     }
   }
   const keys = new ApiKeyRegistry(config);
-  const createContext = createContextFactory(tenants, config.limits);
+  const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
+  const createContext = createContextFactory(tenants, config.limits, signer);
+  // Links in responses point where the client reached us, unless the config pins a public URL.
+  const publicUrlOf = (hostHeader: string | undefined) =>
+    config.server.publicUrl ?? `http://${hostHeader ?? `${config.server.host}:${config.server.port}`}`;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -119,7 +125,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     context: ({ request }) => {
       const principal = keys.authenticate(presentedKey(request.headers));
       if (!principal) throw new UnauthenticatedError();
-      return createContext(principal, request.headers.get("x-request-id") ?? undefined);
+      return createContext(principal, {
+        requestId: request.headers.get("x-request-id") ?? undefined,
+        publicUrl: publicUrlOf(request.headers.get("host") ?? undefined),
+      });
     },
     plugins: [useIntrospectionSwitch(config.server.introspection), usePartialErrors()],
   });
@@ -130,6 +139,20 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       const body = JSON.stringify(path === "/healthz" ? { status: "ok" } : readiness(tenants));
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
+      return;
+    }
+    if (req.method === "GET" && path?.startsWith("/files/")) {
+      const url = new URL(req.url ?? "/", "http://gateway.local");
+      serveInvoicePdf(req, res, url, {
+        keys,
+        signer,
+        createContext,
+        publicUrl: (r) => publicUrlOf(r.headers.host),
+      }).catch((error: unknown) => {
+        logger.error({ err: error }, "file request failed");
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error." } }));
+      });
       return;
     }
     yoga.handle(req, res);

@@ -70,7 +70,7 @@ describe("parseConfig: the DESIGN.md example", () => {
   it("parses with every default filled in and ${ACME_KEY} interpolated", () => {
     const config = parseConfig(designExample(), { ACME_KEY });
     const expected: GatewayConfig = {
-      server: { host: "127.0.0.1", port: 4000, graphiql: true, introspection: true },
+      server: { host: "127.0.0.1", port: 4000, graphiql: true, introspection: true, signedUrlTtlMs: 900_000 },
       redis: { url: "redis://127.0.0.1:6379" },
       cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 },
       http: { timeoutMs: 10_000, retries: 2, connections: 16 },
@@ -103,7 +103,13 @@ describe("parseConfig: the DESIGN.md example", () => {
 
   it("fills server, cache, http and limits defaults when only tenants are given; redis stays absent", () => {
     const config = parseConfig({ tenants: [tenant()] });
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 4000, graphiql: true, introspection: true });
+    expect(config.server).toEqual({
+      host: "127.0.0.1",
+      port: 4000,
+      graphiql: true,
+      introspection: true,
+      signedUrlTtlMs: 900_000,
+    });
     expect(config.cache).toEqual({ ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 });
     expect(config.http).toEqual({ timeoutMs: 10_000, retries: 2, connections: 16 });
     expect(config.limits).toEqual({ defaultPageSize: 25, maxPageSize: 100 });
@@ -125,7 +131,13 @@ describe("parseConfig: the DESIGN.md example", () => {
         }),
       ],
     });
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 0, graphiql: false, introspection: true });
+    expect(config.server).toEqual({
+      host: "127.0.0.1",
+      port: 0,
+      graphiql: false,
+      introspection: true,
+      signedUrlTtlMs: 900_000,
+    });
     expect(config.cache).toEqual({ ttlMs: 0, profileTtlMs: 600_000, maxEntries: 10_000 });
     expect(config.http).toEqual({ timeoutMs: 250, retries: 0, connections: 16 });
     expect(config.tenants[0]?.upstreams).toEqual({

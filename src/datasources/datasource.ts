@@ -81,6 +81,8 @@ export interface Datasource {
   load(ref: NodeRef): Promise<UnifiedNode | null>;
   /** The account or company profile, when the upstream has one. */
   company?(): Promise<UnifiedCompany | null>;
+  /** An invoice rendered as a PDF by the upstream (CleverInvo); null when the invoice does not exist. */
+  invoicePdf?(invoiceId: string): Promise<{ bytes: Buffer; fileName: string } | null>;
   /** Any company's public profile by slug, when the upstream publishes them. */
   publicCompany?(slug: string): Promise<UnifiedCompany | null>;
   readonly lists: StreamFactories;

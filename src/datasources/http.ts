@@ -21,13 +21,17 @@ export interface UpstreamRequest {
   route: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** `binary`: keep a 2xx body as bytes (documents such as PDFs) instead of parsing JSON. */
+  responseType?: "json" | "binary";
 }
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  /** Parsed JSON body; null for an empty body. */
+  /** Parsed JSON body; null for an empty body or a binary response. */
   body: unknown;
+  /** The bytes of a 2xx `binary` response. */
+  raw?: Buffer;
 }
 
 /** What one upstream credential needs to talk to its API. */
@@ -68,6 +72,9 @@ export type UpstreamObserver = (event: {
 interface CacheEntry {
   response: Promise<UpstreamResponse>;
 }
+
+/** The most a reply may hold: upstream JSON pages and PDFs are far smaller. */
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 class TransientFailure extends Error {
   constructor(
@@ -284,7 +291,11 @@ export class HttpLayer {
     const url = new URL(`${target.baseUrl}${request.path}${buildQueryString(request.query)}`);
     const what = `${target.source} ${request.method} ${request.route}`;
     const signal = AbortSignal.timeout(target.timeoutMs);
-    const headers: Record<string, string> = { accept: "application/json", ...target.headers };
+    const binary = request.responseType === "binary";
+    const headers: Record<string, string> = {
+      accept: binary ? "*/*" : "application/json",
+      ...target.headers,
+    };
     let body: string | undefined;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
@@ -292,7 +303,7 @@ export class HttpLayer {
     }
     let status: number;
     let responseHeaders: Record<string, string>;
-    let text: string;
+    let bytes: Buffer;
     try {
       const response = await this.dispatcher(url.origin).request({
         origin: url.origin,
@@ -304,8 +315,17 @@ export class HttpLayer {
       });
       status = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
-      text = await response.body.text();
+      const received = Buffer.from(await response.body.arrayBuffer());
+      if (received.length > MAX_BODY_BYTES) {
+        throw new UpstreamError(
+          target.source,
+          "UPSTREAM_ERROR",
+          `${what} answered with more than ${MAX_BODY_BYTES} bytes`,
+        );
+      }
+      bytes = received;
     } catch (error) {
+      if (error instanceof UpstreamError) throw error;
       if (signal.aborted) {
         throw new TransientFailure("UPSTREAM_TIMEOUT", `${what} timed out after ${target.timeoutMs} ms`);
       }
@@ -337,6 +357,10 @@ export class HttpLayer {
         retryDelayFromHeaders(responseHeaders, Date.now(), { useRateLimitReset: false }),
       );
     }
+    if (binary && status >= 200 && status < 300) {
+      return { status, headers: responseHeaders, body: null, raw: bytes };
+    }
+    const text = bytes.toString("utf8");
     let parsed: unknown = null;
     if (text.length > 0) {
       try {

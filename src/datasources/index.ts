@@ -4,6 +4,8 @@ import { ArtisanClient } from "./artisan/client.js";
 import { ArtisanDatasource } from "./artisan/datasource.js";
 import { CleanItAllClient } from "./cleanitall/client.js";
 import { CleanItAllDatasource } from "./cleanitall/datasource.js";
+import { CleverInvoClient } from "./cleverinvo/client.js";
+import { CleverInvoDatasource } from "./cleverinvo/datasource.js";
 import type { Datasource } from "./datasource.js";
 import type { HttpLayer, UpstreamTarget } from "./http.js";
 
@@ -14,7 +16,11 @@ import type { HttpLayer, UpstreamTarget } from "./http.js";
  */
 
 /** The upstreams this gateway can serve, in the order cross-source lists name them. */
-export const SUPPORTED_SOURCES = ["cleanitall", "artisan"] as const satisfies readonly SourceId[];
+export const SUPPORTED_SOURCES = [
+  "cleanitall",
+  "artisan",
+  "cleverinvo",
+] as const satisfies readonly SourceId[];
 export type SupportedSource = (typeof SUPPORTED_SOURCES)[number];
 
 export interface TenantUpstreams {
@@ -68,6 +74,17 @@ export function tenantUpstreams(
       "artisan",
       () => new ArtisanDatasource(new ArtisanClient(http, upstream), config.cache.profileTtlMs),
     );
+  }
+
+  const cleverinvo = tenant.upstreams.cleverinvo;
+  if (cleverinvo) {
+    const upstream = target(
+      "cleverinvo",
+      cleverinvo.baseUrl,
+      { authorization: `Bearer ${cleverinvo.apiKey}` },
+      cleverinvo.timeoutMs,
+    );
+    factories.set("cleverinvo", () => new CleverInvoDatasource(new CleverInvoClient(http, upstream)));
   }
 
   const sources = SUPPORTED_SOURCES.filter((source) => factories.has(source));

@@ -147,10 +147,11 @@ export interface UnifiedInvoice extends RecordBase {
   taxInclusive: boolean;
   issueDate: string | null;
   dueDate: string | null;
-  sentAt: string | null;
-  paidAt: string | null;
-  notes: string | null;
-  terms: string | null;
+  /** Undefined (like the fields below) when the representation at hand lacks it (CleverInvo lists). */
+  sentAt: string | null | undefined;
+  paidAt: string | null | undefined;
+  notes: string | null | undefined;
+  terms: string | null | undefined;
   /** Whether the upstream renders the invoice as a PDF the gateway can stream (CleverInvo). */
   hasPdf: boolean;
 }

@@ -7,6 +7,7 @@ import { builder } from "./builder.js";
 const SOURCE_DESCRIPTIONS: Record<(typeof SUPPORTED_SOURCES)[number], string> = {
   cleanitall: "CleanItAll: jobs, customers, invoices and payments of cleaning businesses.",
   artisan: "Check-in ARTISAN: customers, jobs, site visits and invoices of trade businesses.",
+  cleverinvo: "CleverInvo: clients and invoices, with invoice PDFs.",
 };
 
 export const SourceEnum = builder.enumType("Source", {

@@ -55,8 +55,8 @@ describe("demo mode", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       data: {
-        sources: ["CLEANITALL", "ARTISAN"],
-        customers: { totalCount: 550 },
+        sources: ["CLEANITALL", "ARTISAN", "CLEVERINVO"],
+        customers: { totalCount: 744 },
         cleanitall: { nodes: [{ source: "CLEANITALL" }] },
       },
     });

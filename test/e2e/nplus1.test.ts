@@ -41,7 +41,7 @@ const distinct = <T>(values: Iterable<T>) => new Set(values).size;
 const pagesToRead = (records: number) => Math.max(1, Math.ceil(records / 100));
 
 interface Ref {
-  source: "CLEANITALL" | "ARTISAN";
+  source: "CLEANITALL" | "ARTISAN" | "CLEVERINVO";
   sourceId: string;
 }
 
@@ -180,7 +180,7 @@ describe("N+1: exact upstream requests for nested queries", () => {
     }
   });
 
-  it("customers(first: 30) { jobs, invoices } on both sources: one list request per customer and relation", async () => {
+  it("customers(first: 30) { jobs, invoices } on every source: one list request per customer and relation", async () => {
     const { body } = await h.gql<{
       customers: { nodes: Array<Ref & { jobs: { totalCount: number }; invoices: { totalCount: number } }> };
     }>(
@@ -190,11 +190,15 @@ describe("N+1: exact upstream requests for nested queries", () => {
     const nodes = body.data?.customers.nodes ?? [];
     const fromCleanitall = nodes.filter((n) => n.source === "CLEANITALL").length;
     const fromArtisan = nodes.filter((n) => n.source === "ARTISAN").length;
-    expect(fromCleanitall + fromArtisan).toBe(30);
+    const fromCleverinvo = nodes.filter((n) => n.source === "CLEVERINVO").length;
+    expect(fromCleanitall + fromArtisan + fromCleverinvo).toBe(30);
     const expected: Record<string, number> = {
       "cleanitall GET /api/v1/customers": 1,
       "artisan GET /api/v1/customers": 1,
+      "cleverinvo GET /api/v1/clients": 1,
     };
+    // CleverInvo has no jobs: only its invoices are asked for.
+    if (fromCleverinvo > 0) expected["cleverinvo GET /api/v1/invoices"] = fromCleverinvo;
     if (fromCleanitall > 0) {
       expected["cleanitall GET /api/v1/jobs"] = fromCleanitall;
       expected["cleanitall GET /api/v1/invoices"] = fromCleanitall;
@@ -209,7 +213,9 @@ describe("N+1: exact upstream requests for nested queries", () => {
       const jobs =
         node.source === "CLEANITALL"
           ? [...account().jobs.values()].filter((job) => job.customer_id === node.sourceId).length
-          : [...company().jobs.values()].filter((job) => String(job.customer_id) === node.sourceId).length;
+          : node.source === "ARTISAN"
+            ? [...company().jobs.values()].filter((job) => String(job.customer_id) === node.sourceId).length
+            : 0;
       expect(node.jobs.totalCount).toBe(jobs);
     }
   });

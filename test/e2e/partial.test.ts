@@ -13,6 +13,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.cleanitall.control.reset();
   h.artisan.control.reset();
+  h.cleverinvo.control.reset();
 });
 
 interface JobsBody {
@@ -73,7 +74,7 @@ describe("one upstream down", () => {
     const { body } = await h.gql(`query($id: ID!) { node(id: $id) { id } sources }`, {
       id: globalId("Job", "artisan", "12"),
     });
-    expect(body.data).toEqual({ node: null, sources: ["CLEANITALL", "ARTISAN"] });
+    expect(body.data).toEqual({ node: null, sources: ["CLEANITALL", "ARTISAN", "CLEVERINVO"] });
     expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.source, e.path])).toEqual([
       ["UPSTREAM_UNAVAILABLE", "artisan", ["node"]],
     ]);
@@ -86,7 +87,7 @@ describe("one upstream down", () => {
       "{ jobs(first: 5) { nodes { source } } sources }",
     );
     expect(status).toBe(200);
-    expect(body.data).toEqual({ jobs: null, sources: ["CLEANITALL", "ARTISAN"] });
+    expect(body.data).toEqual({ jobs: null, sources: ["CLEANITALL", "ARTISAN", "CLEVERINVO"] });
     expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.source, e.path]).sort()).toEqual([
       ["UPSTREAM_ERROR", "artisan", ["jobs"]],
       ["UPSTREAM_UNAVAILABLE", "cleanitall", ["jobs"]],

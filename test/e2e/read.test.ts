@@ -21,6 +21,7 @@ afterAll(async () => {
 beforeEach(() => h.resetCounts());
 
 const cleanitall = () => h.cleanitall.account("demo");
+const cleverinvo = () => h.cleverinvo.account("demo");
 const artisan = () => {
   const company = h.artisan.companies.get("swift-plumbing");
   if (!company) throw new Error("no demo company");
@@ -53,7 +54,7 @@ describe("authentication", () => {
       headers: { "content-type": "application/json", "x-api-key": ALL_KEY },
       body: JSON.stringify({ query: "{ sources }" }),
     });
-    expect(await response.json()).toEqual({ data: { sources: ["CLEANITALL", "ARTISAN"] } });
+    expect(await response.json()).toEqual({ data: { sources: ["CLEANITALL", "ARTISAN", "CLEVERINVO"] } });
   });
 
   it("refuses queries to a key without the read scope with FORBIDDEN", async () => {
@@ -249,11 +250,13 @@ describe("cross-source lists", () => {
     return { seen, pages, totalCount };
   }
 
-  it("pages customers of both sources to the end: every record once, newest first", async () => {
+  it("pages customers of every source to the end: every record once, newest first", async () => {
     const { seen, pages, totalCount } = await pageThrough("customers", 100);
     const expected = [
       ...[...cleanitall().customers.keys()].map((id) => `CLEANITALL:${id}`),
       ...[...artisan().customers.keys()].map((id) => `ARTISAN:${id}`),
+      // CleverInvo lists active clients only (soft-deleted ones stay readable by id).
+      ...[...cleverinvo().clients.values()].filter((c) => c.isActive).map((c) => `CLEVERINVO:${c.id}`),
     ].sort();
     const got = seen.map((c) => `${c.source}:${c.sourceId}`);
     expect(new Set(got).size).toBe(got.length);
@@ -267,18 +270,21 @@ describe("cross-source lists", () => {
     }
   });
 
-  it("pages invoices of both sources to the end with an odd page size", async () => {
+  it("pages invoices of every source to the end with an odd page size", async () => {
     const { seen } = await pageThrough("invoices", 73);
-    const expected = cleanitall().invoices.size + artisan().invoices.size;
+    const expected = cleanitall().invoices.size + artisan().invoices.size + cleverinvo().invoices.size;
     expect(new Set(seen.map((i) => i.id)).size).toBe(expected);
     expect(seen.length).toBe(expected);
   });
 
   it("pages a filtered cross-source list: CleanItAll PARTIALLY_PAID is filtered by the gateway", async () => {
     const { seen, totalCount } = await pageThrough("invoices", 7, ", status: PARTIALLY_PAID");
-    const expected = [...cleanitall().invoices.values()]
-      .filter((i) => i.status === "pending" && i.amount_paid > 0 && i.amount_paid < i.total)
-      .map((i) => i.id);
+    const expected = [
+      ...[...cleanitall().invoices.values()]
+        .filter((i) => i.status === "pending" && i.amount_paid > 0 && i.amount_paid < i.total)
+        .map((i) => i.id),
+      ...[...cleverinvo().invoices.values()].filter((i) => i.status === "PARTIALLY_PAID").map((i) => i.id),
+    ];
     expect(expected.length).toBeGreaterThan(0);
     expect(seen.map((i) => i.sourceId).sort()).toEqual(expected.sort());
     // ARTISAN has no partially paid invoices, and the gateway cannot count CleanItAll's without a scan.

@@ -10,6 +10,12 @@ import {
   type CleanItAllSim,
   createCleanItAllSim,
 } from "../../sim/cleanitall/index.js";
+import {
+  CLEVERINVO_DEMO_ACCOUNT,
+  CLEVERINVO_DEMO_KEY,
+  type CleverInvoSim,
+  createCleverInvoSim,
+} from "../../sim/cleverinvo/index.js";
 import { type GatewayConfig, type GatewayConfigInput, parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createGateway, type Gateway } from "../../src/server.js";
@@ -29,6 +35,7 @@ export const NO_READ_KEY = "test_write_only_key_0123456789ab";
 export interface Harness {
   cleanitall: CleanItAllSim;
   artisan: ArtisanSim;
+  cleverinvo: CleverInvoSim;
   gateway: Gateway;
   config: GatewayConfig;
   url: string;
@@ -53,8 +60,8 @@ export interface GraphQLBody<T> {
 export interface HarnessOptions {
   /** Overrides merged into the gateway config (e.g. `cache: { ttlMs: 0 }`). */
   config?: Partial<GatewayConfigInput>;
-  /** Which upstreams the tenant has (default both). */
-  upstreams?: Array<"cleanitall" | "artisan">;
+  /** Which upstreams the tenant has (default all). */
+  upstreams?: Array<"cleanitall" | "artisan" | "cleverinvo">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -69,8 +76,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimit: { limit: 1_000_000, windowMs: 60_000 },
     now,
   });
-  const [cleanitallUrl, artisanUrl] = await Promise.all([cleanitall.listen(0), artisan.listen(0)]);
-  const wanted = options.upstreams ?? ["cleanitall", "artisan"];
+  const cleverinvo = createCleverInvoSim({
+    accounts: [CLEVERINVO_DEMO_ACCOUNT],
+    rateLimit: { limit: 1_000_000, windowMs: 60_000 },
+    now,
+  });
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl] = await Promise.all([
+    cleanitall.listen(0),
+    artisan.listen(0),
+    cleverinvo.listen(0),
+  ]);
+  const wanted = options.upstreams ?? ["cleanitall", "artisan", "cleverinvo"];
   const config = parseConfig({
     server: { host: "127.0.0.1", port: 0 },
     // Exact request counting: no cross-request cache unless a test asks for one.
@@ -92,6 +108,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           ...(wanted.includes("artisan")
             ? { artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN } }
             : {}),
+          ...(wanted.includes("cleverinvo")
+            ? { cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY } }
+            : {}),
         },
       },
     ],
@@ -102,6 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     cleanitall,
     artisan,
+    cleverinvo,
     gateway,
     config,
     url,
@@ -116,12 +136,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, body: await response.json() };
     },
     resetCounts() {
-      cleanitall.control.resetCounts();
-      artisan.control.resetCounts();
+      for (const sim of [cleanitall, artisan, cleverinvo]) sim.control.resetCounts();
     },
     counts() {
       const all: Record<string, number> = {};
-      for (const sim of [cleanitall, artisan]) {
+      for (const sim of [cleanitall, artisan, cleverinvo]) {
         for (const [route, count] of Object.entries(sim.control.snapshot())) {
           if (count > 0) all[`${sim.id} ${route}`] = count;
         }
@@ -130,7 +149,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await gateway.stop();
-      await Promise.all([cleanitall.close(), artisan.close()]);
+      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close()]);
     },
   };
 }

@@ -1,10 +1,17 @@
-import type { UnifiedCustomer, UnifiedInvoice, UnifiedJob } from "../../datasources/unified.js";
+import {
+  refOf,
+  type UnifiedCustomer,
+  type UnifiedInvoice,
+  type UnifiedJob,
+} from "../../datasources/unified.js";
+import { invoicePdfPath } from "../../files/invoicePdf.js";
 import { checkDateRange } from "../args.js";
 import { builder } from "../builder.js";
 import { InvoiceConnection, PaymentConnection, pagingArgs, resolveList } from "../connections.js";
 import { InvoiceStatusEnum, SourceEnum } from "../enums.js";
+import { encodeGlobalId } from "../globalId.js";
 import { CustomerRef, InvoiceRef, JobRef, LineItemRef, MoneyRef, NodeRef } from "../refs.js";
-import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
+import { detailField, filterRef, fullRecord, loadByGlobalId } from "./node.js";
 
 InvoiceRef.implement({
   description: "An invoice issued to a customer.",
@@ -59,7 +66,18 @@ InvoiceRef.implement({
       nullable: true,
       description: "Discount taken off the total, where the upstream records one (CleverInvo).",
     }),
-    terms: t.exposeString("terms", { nullable: true, description: "Payment terms printed on the invoice." }),
+    pdfUrl: t.string({
+      nullable: true,
+      description:
+        "A link to the invoice as a PDF, streamed by the gateway from the upstream (CleverInvo). The link is signed for this tenant and expires after a while (15 minutes by default): fetch a fresh one rather than storing it. The same path also accepts the API key in headers.",
+      resolve: (invoice, _args, context) =>
+        invoice.hasPdf ? context.signedLink(invoicePdfPath(encodeGlobalId(refOf(invoice)))) : null,
+    }),
+    terms: t.string({
+      nullable: true,
+      description: "Payment terms printed on the invoice.",
+      resolve: (invoice, _args, context) => detailField(context, invoice, "terms"),
+    }),
     taxInclusive: t.exposeBoolean("taxInclusive", {
       description: "Whether prices and totals include tax (ARTISAN).",
     }),
@@ -79,15 +97,19 @@ InvoiceRef.implement({
       type: "DateTime",
       nullable: true,
       description: "When it was last sent to the customer.",
-      resolve: (i) => i.sentAt,
+      resolve: (invoice, _args, context) => detailField(context, invoice, "sentAt"),
     }),
     paidAt: t.field({
       type: "DateTime",
       nullable: true,
       description: "When it became paid, where the upstream records it.",
-      resolve: (i) => i.paidAt,
+      resolve: (invoice, _args, context) => detailField(context, invoice, "paidAt"),
     }),
-    notes: t.exposeString("notes", { nullable: true, description: "Notes printed on the invoice." }),
+    notes: t.string({
+      nullable: true,
+      description: "Notes printed on the invoice.",
+      resolve: (invoice, _args, context) => detailField(context, invoice, "notes"),
+    }),
     createdAt: t.field({
       type: "DateTime",
       description: "When the invoice was created upstream.",

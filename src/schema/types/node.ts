@@ -74,6 +74,21 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/**
+ * A field that some representations lack (undefined): read from the record when present, else
+ * from the full record, loaded by id once per request.
+ */
+export async function detailField<T extends UnifiedNode, K extends keyof T>(
+  context: GatewayContext,
+  record: T,
+  key: K,
+): Promise<Exclude<T[K], undefined> | null> {
+  const value = record[key];
+  if (value !== undefined) return value as Exclude<T[K], undefined>;
+  const full = await fullRecord(context, record);
+  return (full?.[key] ?? null) as Exclude<T[K], undefined> | null;
+}
+
 /** Loads a record of one type by global id (the typed root getters). */
 export async function loadByGlobalId<T extends UnifiedNode>(
   context: GatewayContext,
