@@ -1,4 +1,5 @@
 import { ARTISAN_DEMO_TOKEN, createArtisanSim } from "./artisan/index.js";
+import { CLEANESTIMATE_DEMO_KEY, createCleanEstimateSim } from "./cleanestimate/index.js";
 import { CLEANITALL_DEMO_KEY, createCleanItAllSim } from "./cleanitall/index.js";
 import { CLEVERINVO_DEMO_KEY, createCleverInvoSim } from "./cleverinvo/index.js";
 import type { Simulator } from "./core/simulator.js";
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
       createCleanItAllSim(relaxed ? { rateLimit: { limit: 100_000, windowMs: 3_600_000 } } : {}),
       SIM_PORTS.cleanitall,
       `X-API-Key: ${CLEANITALL_DEMO_KEY}`,
+    ],
+    [
+      createCleanEstimateSim(relaxed ? { rateLimit: { limit: 12_000, windowMs: 60_000 } } : {}),
+      SIM_PORTS.cleanestimate,
+      `Authorization: Bearer ${CLEANESTIMATE_DEMO_KEY}`,
     ],
     [
       createArtisanSim(relaxed ? { rateLimit: { limit: 6_000, windowMs: 60_000 } } : {}),

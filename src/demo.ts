@@ -1,4 +1,9 @@
 import { ARTISAN_DEMO_TOKEN, type ArtisanSim, createArtisanSim } from "../sim/artisan/index.js";
+import {
+  CLEANESTIMATE_DEMO_KEY,
+  type CleanEstimateSim,
+  createCleanEstimateSim,
+} from "../sim/cleanestimate/index.js";
 import { CLEANITALL_DEMO_KEY, type CleanItAllSim, createCleanItAllSim } from "../sim/cleanitall/index.js";
 import { CLEVERINVO_DEMO_KEY, type CleverInvoSim, createCleverInvoSim } from "../sim/cleverinvo/index.js";
 import { type GatewayConfig, parseConfig } from "./config.js";
@@ -16,6 +21,7 @@ export interface DemoUpstreams {
   cleanitall: CleanItAllSim;
   artisan: ArtisanSim;
   cleverinvo: CleverInvoSim;
+  cleanestimate: CleanEstimateSim;
   config: GatewayConfig;
   close(): Promise<void>;
 }
@@ -24,10 +30,12 @@ export async function startDemoUpstreams(server: { host: string; port: number })
   const cleanitall = createCleanItAllSim({ rateLimit: { limit: 100_000, windowMs: 3_600_000 } });
   const artisan = createArtisanSim({ rateLimit: { limit: 6_000, windowMs: 60_000 } });
   const cleverinvo = createCleverInvoSim({ rateLimit: { limit: 12_000, windowMs: 60_000 } });
-  const [cleanitallUrl, artisanUrl, cleverinvoUrl] = await Promise.all([
+  const cleanestimate = createCleanEstimateSim({ rateLimit: { limit: 12_000, windowMs: 60_000 } });
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl] = await Promise.all([
     cleanitall.listen(0),
     artisan.listen(0),
     cleverinvo.listen(0),
+    cleanestimate.listen(0),
   ]);
   const config = parseConfig({
     server: { host: server.host, port: server.port, graphiql: true, introspection: true },
@@ -39,6 +47,7 @@ export async function startDemoUpstreams(server: { host: string; port: number })
           cleanitall: { baseUrl: cleanitallUrl, apiKey: CLEANITALL_DEMO_KEY },
           artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN },
           cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY },
+          cleanestimate: { baseUrl: cleanestimateUrl, apiKey: CLEANESTIMATE_DEMO_KEY },
         },
       },
     ],
@@ -47,9 +56,10 @@ export async function startDemoUpstreams(server: { host: string; port: number })
     cleanitall,
     artisan,
     cleverinvo,
+    cleanestimate,
     config,
     close: async () => {
-      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close()]);
+      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close(), cleanestimate.close()]);
     },
   };
 }

@@ -1,14 +1,18 @@
 import type { SourceId } from "../errors.js";
 import type { ListStream } from "./paging.js";
 import type {
+  EstimateStatus,
   InvoiceStatus,
   JobStatus,
+  LeadStatus,
   NodeRef,
   SiteVisitStatus,
   UnifiedCompany,
   UnifiedCustomer,
+  UnifiedEstimate,
   UnifiedInvoice,
   UnifiedJob,
+  UnifiedLead,
   UnifiedNode,
   UnifiedPayment,
   UnifiedSiteVisit,
@@ -59,12 +63,25 @@ export interface PaymentFilter {
   paidTo?: string;
 }
 
+export interface LeadFilter {
+  status?: LeadStatus;
+  search?: string;
+}
+
+export interface EstimateFilter {
+  status?: EstimateStatus;
+  customerId?: string;
+  leadId?: string;
+}
+
 export interface ListKinds {
   customers: { filter: CustomerFilter; record: UnifiedCustomer };
   jobs: { filter: JobFilter; record: UnifiedJob };
   siteVisits: { filter: SiteVisitFilter; record: UnifiedSiteVisit };
   invoices: { filter: InvoiceFilter; record: UnifiedInvoice };
   payments: { filter: PaymentFilter; record: UnifiedPayment };
+  leads: { filter: LeadFilter; record: UnifiedLead };
+  estimates: { filter: EstimateFilter; record: UnifiedEstimate };
 }
 
 export type ListKind = keyof ListKinds;

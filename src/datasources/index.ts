@@ -2,6 +2,8 @@ import type { GatewayConfig, TenantConfig } from "../config.js";
 import type { SourceId } from "../errors.js";
 import { ArtisanClient } from "./artisan/client.js";
 import { ArtisanDatasource } from "./artisan/datasource.js";
+import { CleanEstimateClient } from "./cleanestimate/client.js";
+import { CleanEstimateDatasource } from "./cleanestimate/datasource.js";
 import { CleanItAllClient } from "./cleanitall/client.js";
 import { CleanItAllDatasource } from "./cleanitall/datasource.js";
 import { CleverInvoClient } from "./cleverinvo/client.js";
@@ -18,6 +20,7 @@ import type { HttpLayer, UpstreamTarget } from "./http.js";
 /** The upstreams this gateway can serve, in the order cross-source lists name them. */
 export const SUPPORTED_SOURCES = [
   "cleanitall",
+  "cleanestimate",
   "artisan",
   "cleverinvo",
 ] as const satisfies readonly SourceId[];
@@ -73,6 +76,20 @@ export function tenantUpstreams(
     factories.set(
       "artisan",
       () => new ArtisanDatasource(new ArtisanClient(http, upstream), config.cache.profileTtlMs),
+    );
+  }
+
+  const cleanestimate = tenant.upstreams.cleanestimate;
+  if (cleanestimate) {
+    const upstream = target(
+      "cleanestimate",
+      cleanestimate.baseUrl,
+      { authorization: `Bearer ${cleanestimate.apiKey}` },
+      cleanestimate.timeoutMs,
+    );
+    factories.set(
+      "cleanestimate",
+      () => new CleanEstimateDatasource(new CleanEstimateClient(http, upstream)),
     );
   }
 

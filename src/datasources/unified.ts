@@ -6,7 +6,7 @@ import type { SourceId } from "../errors.js";
  * records never link across sources (references README, "Isolation").
  */
 
-export type NodeType = "Customer" | "Job" | "SiteVisit" | "Invoice" | "Payment";
+export type NodeType = "Customer" | "Job" | "SiteVisit" | "Invoice" | "Payment" | "Lead" | "Estimate";
 
 export interface NodeRef {
   type: NodeType;
@@ -39,6 +39,8 @@ export type InvoiceStatus = "DRAFT" | "SENT" | "VIEWED" | "PARTIALLY_PAID" | "PA
 export type SiteVisitStatus = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
 export type PaymentMethod = "CARD" | "CASH" | "CHECK" | "BANK_TRANSFER" | "OTHER";
 export type CustomerStatus = "LEAD" | "ACTIVE" | "INACTIVE";
+export type LeadStatus = "NEW" | "CONTACTED" | "QUOTED" | "WON" | "LOST";
+export type EstimateStatus = "DRAFT" | "SENT" | "ACCEPTED" | "DECLINED" | "EXPIRED";
 
 interface RecordBase {
   source: SourceId;
@@ -94,11 +96,17 @@ export interface UnifiedJob extends RecordBase {
   jobType: { sourceId: string; name: string | null } | null;
   scheduledDate: string | null;
   scheduledTime: string | null;
+  /** End of the scheduled window, `HH:MM` (CleanEstimate Pro). */
+  scheduledEndTime: string | null;
   durationMinutes: number | null;
   assignee: TeamMemberRef | null;
   address: Address | null;
   price: Money | null;
   notes: string | null;
+  accessNotes: string | null;
+  specialInstructions: string | null;
+  /** The estimate the job was sold from, in the same source. */
+  estimateId: string | null;
   completedAt: string | null;
   completionNotes: string | null;
   /** Undefined when the representation at hand does not carry it (an ARTISAN list record). */
@@ -168,7 +176,75 @@ export interface UnifiedPayment extends RecordBase {
   notes: string | null;
 }
 
-export type UnifiedNode = UnifiedCustomer | UnifiedJob | UnifiedSiteVisit | UnifiedInvoice | UnifiedPayment;
+export interface UnifiedLead extends RecordBase {
+  __typename: "Lead";
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: Address | null;
+  status: LeadStatus;
+  sourceStatus: string;
+  /** Services the lead asked about (free slugs such as `house-wash`). */
+  serviceInterests: string[];
+  notes: string | null;
+  /** Where the lead came from (`api`, a web form...). */
+  channel: string | null;
+  /** The customer record this lead is, where the upstream keeps leads as customers (JobCloser). */
+  customerId: string | null;
+}
+
+export interface EstimateService {
+  slug: string;
+  enabled: boolean;
+  squareFeet: number;
+  stories: number;
+  amount: Money;
+}
+
+export interface EstimateAddon {
+  slug: string;
+  quantity: number;
+  unitPrice: Money;
+  amount: Money;
+}
+
+export interface EstimateCustomItem {
+  name: string;
+  quantity: number;
+  unitPrice: Money;
+  amount: Money;
+}
+
+export interface UnifiedEstimate extends RecordBase {
+  __typename: "Estimate";
+  status: EstimateStatus;
+  sourceStatus: string;
+  customerId: string | null;
+  leadId: string | null;
+  customerName: string;
+  email: string | null;
+  phone: string | null;
+  address: Address | null;
+  propertyType: string | null;
+  dirtinessLevel: string;
+  services: EstimateService[];
+  addons: EstimateAddon[];
+  customItems: EstimateCustomItem[];
+  total: Money;
+  salesRepId: string | null;
+  channel: string | null;
+  expiresAt: string | null;
+  acceptedAt: string | null;
+}
+
+export type UnifiedNode =
+  | UnifiedCustomer
+  | UnifiedJob
+  | UnifiedSiteVisit
+  | UnifiedInvoice
+  | UnifiedPayment
+  | UnifiedLead
+  | UnifiedEstimate;
 
 export interface UnifiedCompany {
   source: SourceId;

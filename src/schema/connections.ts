@@ -6,7 +6,7 @@ import { SUPPORTED_SOURCES } from "../datasources/index.js";
 import { AllSourcesFailedError, type ListStream, type Page, paginate } from "../datasources/paging.js";
 import { BadInputError, type SourceId } from "../errors.js";
 import { builder, type Types } from "./builder.js";
-import { CustomerRef, InvoiceRef, JobRef, PaymentRef, SiteVisitRef } from "./refs.js";
+import { CustomerRef, EstimateRef, InvoiceRef, JobRef, LeadRef, PaymentRef, SiteVisitRef } from "./refs.js";
 
 /**
  * Relay connections and the one resolver behind every list field, root or nested: pick the
@@ -75,6 +75,8 @@ export const JobConnection = connectionOf("Job", JobRef);
 export const SiteVisitConnection = connectionOf("SiteVisit", SiteVisitRef);
 export const InvoiceConnection = connectionOf("Invoice", InvoiceRef);
 export const PaymentConnection = connectionOf("Payment", PaymentRef);
+export const LeadConnection = connectionOf("Lead", LeadRef);
+export const EstimateConnection = connectionOf("Estimate", EstimateRef);
 
 const newestFirst = (a: { createdAt: string }, b: { createdAt: string }) =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt);
@@ -86,6 +88,8 @@ const ORDER: { [K in ListKind]: (a: ListKinds[K]["record"], b: ListKinds[K]["rec
   invoices: newestFirst,
   payments: newestFirst,
   siteVisits: (a, b) => Date.parse(a.scheduledAt) - Date.parse(b.scheduledAt),
+  leads: newestFirst,
+  estimates: newestFirst,
 };
 
 export interface ListArgs {

@@ -6,6 +6,8 @@ import { builder } from "./builder.js";
 
 const SOURCE_DESCRIPTIONS: Record<(typeof SUPPORTED_SOURCES)[number], string> = {
   cleanitall: "CleanItAll: jobs, customers, invoices and payments of cleaning businesses.",
+  cleanestimate:
+    "CleanEstimate Pro: leads, clients, priced estimates, jobs and invoices of exterior-cleaning businesses.",
   artisan: "Check-in ARTISAN: customers, jobs, site visits and invoices of trade businesses.",
   cleverinvo: "CleverInvo: clients and invoices, with invoice PDFs.",
 };
@@ -71,5 +73,37 @@ export const PaymentMethodEnum = builder.enumType("PaymentMethod", {
     CHECK: { description: "Check." },
     BANK_TRANSFER: { description: "Bank transfer or ACH." },
     OTHER: { description: "Any other method, or not recorded." },
+  } as const,
+});
+
+export const CustomerStatusEnum = builder.enumType("CustomerStatus", {
+  description:
+    "Where a customer stands, where the upstream tracks it. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    LEAD: { description: "A prospect, not yet a customer (JobCloser `Lead`)." },
+    ACTIVE: { description: "An active customer." },
+    INACTIVE: { description: "Inactive, archived or soft-deleted (CleverInvo deleted clients)." },
+  } as const,
+});
+
+export const LeadStatusEnum = builder.enumType("LeadStatus", {
+  description: "Where a sales lead stands. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    NEW: { description: "Not yet contacted." },
+    CONTACTED: { description: "Contacted, no quote yet." },
+    QUOTED: { description: "An estimate was sent." },
+    WON: { description: "Became a customer." },
+    LOST: { description: "Did not buy." },
+  } as const,
+});
+
+export const EstimateStatusEnum = builder.enumType("EstimateStatus", {
+  description: "Where an estimate (quote) stands. `sourceStatus` keeps the upstream's own value.",
+  values: {
+    DRAFT: { description: "Being prepared, not sent." },
+    SENT: { description: "Sent to the customer, awaiting an answer." },
+    ACCEPTED: { description: "Accepted by the customer." },
+    DECLINED: { description: "Declined by the customer." },
+    EXPIRED: { description: "Sent and past its expiry without an answer." },
   } as const,
 });

@@ -9,7 +9,15 @@ import { BadInputError, type SourceId } from "../errors.js";
  * endpoint upstream (CleanItAll payments, through their invoice).
  */
 
-const NODE_TYPES: readonly NodeType[] = ["Customer", "Job", "SiteVisit", "Invoice", "Payment"];
+const NODE_TYPES: readonly NodeType[] = [
+  "Customer",
+  "Job",
+  "SiteVisit",
+  "Invoice",
+  "Payment",
+  "Lead",
+  "Estimate",
+];
 
 export function encodeGlobalId(ref: NodeRef): string {
   const parts = [ref.type, ref.source, ref.sourceId, ...(ref.locator ? [ref.locator] : [])];

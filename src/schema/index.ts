@@ -7,6 +7,8 @@ import "./types/job.js";
 import "./types/siteVisit.js";
 import "./types/invoice.js";
 import "./types/payment.js";
+import "./types/lead.js";
+import "./types/estimate.js";
 import "./types/company.js";
 
 /** The gateway's GraphQL schema. This file only imports: each type registers itself. */

@@ -4,8 +4,10 @@ import type {
   TeamMemberRef,
   UnifiedCompany,
   UnifiedCustomer,
+  UnifiedEstimate,
   UnifiedInvoice,
   UnifiedJob,
+  UnifiedLead,
   UnifiedLineItem,
   UnifiedNode,
   UnifiedPayment,
@@ -24,6 +26,8 @@ export const JobRef = builder.objectRef<UnifiedJob>("Job");
 export const SiteVisitRef = builder.objectRef<UnifiedSiteVisit>("SiteVisit");
 export const InvoiceRef = builder.objectRef<UnifiedInvoice>("Invoice");
 export const PaymentRef = builder.objectRef<UnifiedPayment>("Payment");
+export const LeadRef = builder.objectRef<UnifiedLead>("Lead");
+export const EstimateRef = builder.objectRef<UnifiedEstimate>("Estimate");
 export const CompanyRef = builder.objectRef<UnifiedCompany>("Company");
 export const MoneyRef = builder.objectRef<Money>("Money");
 export const AddressRef = builder.objectRef<Address>("Address");

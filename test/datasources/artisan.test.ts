@@ -193,6 +193,7 @@ function expectedJob(j: ArtisanJob, detail: boolean): UnifiedJob {
           },
     scheduledDate: null,
     scheduledTime: null,
+    scheduledEndTime: null,
     durationMinutes: null,
     assignee: null,
     address:
@@ -201,6 +202,9 @@ function expectedJob(j: ArtisanJob, detail: boolean): UnifiedJob {
         : { line1: j.address, line2: null, city: null, region: null, postalCode: null, country: null },
     price: null,
     notes: null,
+    accessNotes: null,
+    specialInstructions: null,
+    estimateId: null,
     completedAt: null,
     completionNotes: null,
     siteVisitCount: detail ? visits : undefined,

@@ -24,7 +24,7 @@ import { type Harness, startHarness } from "../support/harness.js";
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ upstreams: ["cleanitall", "artisan", "cleverinvo"] });
 });
 afterAll(async () => {
   await h.close();

@@ -5,6 +5,12 @@ import {
   createArtisanSim,
 } from "../../sim/artisan/index.js";
 import {
+  CLEANESTIMATE_DEMO_ACCOUNT,
+  CLEANESTIMATE_DEMO_KEY,
+  type CleanEstimateSim,
+  createCleanEstimateSim,
+} from "../../sim/cleanestimate/index.js";
+import {
   CLEANITALL_DEMO_ACCOUNT,
   CLEANITALL_DEMO_KEY,
   type CleanItAllSim,
@@ -21,7 +27,7 @@ import { createLogger } from "../../src/logger.js";
 import { createGateway, type Gateway } from "../../src/server.js";
 
 /**
- * End-to-end harness: both simulators and the real gateway, each on port 0, over real HTTP.
+ * End-to-end harness: the simulators and the real gateway, each on port 0, over real HTTP.
  * Simulator clocks are pinned just after the seed anchor so seeded data reads the same every day
  * (no invoice turns overdue because the calendar moved), and rate limits are out of the way
  * unless a test sets its own.
@@ -36,6 +42,7 @@ export interface Harness {
   cleanitall: CleanItAllSim;
   artisan: ArtisanSim;
   cleverinvo: CleverInvoSim;
+  cleanestimate: CleanEstimateSim;
   gateway: Gateway;
   config: GatewayConfig;
   url: string;
@@ -61,7 +68,7 @@ export interface HarnessOptions {
   /** Overrides merged into the gateway config (e.g. `cache: { ttlMs: 0 }`). */
   config?: Partial<GatewayConfigInput>;
   /** Which upstreams the tenant has (default all). */
-  upstreams?: Array<"cleanitall" | "artisan" | "cleverinvo">;
+  upstreams?: Array<"cleanitall" | "cleanestimate" | "artisan" | "cleverinvo">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -81,12 +88,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimit: { limit: 1_000_000, windowMs: 60_000 },
     now,
   });
-  const [cleanitallUrl, artisanUrl, cleverinvoUrl] = await Promise.all([
+  const cleanestimate = createCleanEstimateSim({
+    accounts: [CLEANESTIMATE_DEMO_ACCOUNT],
+    rateLimit: { limit: 1_000_000, windowMs: 60_000 },
+    now,
+  });
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl] = await Promise.all([
     cleanitall.listen(0),
     artisan.listen(0),
     cleverinvo.listen(0),
+    cleanestimate.listen(0),
   ]);
-  const wanted = options.upstreams ?? ["cleanitall", "artisan", "cleverinvo"];
+  const wanted = options.upstreams ?? ["cleanitall", "cleanestimate", "artisan", "cleverinvo"];
   const config = parseConfig({
     server: { host: "127.0.0.1", port: 0 },
     // Exact request counting: no cross-request cache unless a test asks for one.
@@ -111,6 +124,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           ...(wanted.includes("cleverinvo")
             ? { cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY } }
             : {}),
+          ...(wanted.includes("cleanestimate")
+            ? { cleanestimate: { baseUrl: cleanestimateUrl, apiKey: CLEANESTIMATE_DEMO_KEY } }
+            : {}),
         },
       },
     ],
@@ -122,6 +138,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cleanitall,
     artisan,
     cleverinvo,
+    cleanestimate,
     gateway,
     config,
     url,
@@ -136,11 +153,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, body: await response.json() };
     },
     resetCounts() {
-      for (const sim of [cleanitall, artisan, cleverinvo]) sim.control.resetCounts();
+      for (const sim of [cleanitall, cleanestimate, artisan, cleverinvo]) sim.control.resetCounts();
     },
     counts() {
       const all: Record<string, number> = {};
-      for (const sim of [cleanitall, artisan, cleverinvo]) {
+      for (const sim of [cleanitall, cleanestimate, artisan, cleverinvo]) {
         for (const [route, count] of Object.entries(sim.control.snapshot())) {
           if (count > 0) all[`${sim.id} ${route}`] = count;
         }
@@ -149,7 +166,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await gateway.stop();
-      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close()]);
+      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close(), cleanestimate.close()]);
     },
   };
 }

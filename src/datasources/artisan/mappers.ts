@@ -115,6 +115,7 @@ export function toUnifiedJob(record: JobRecord): UnifiedJob {
     // ARTISAN schedules live on site visits, not on the job.
     scheduledDate: null,
     scheduledTime: null,
+    scheduledEndTime: null,
     durationMinutes: null,
     assignee: null,
     // The site address is one free-text line.
@@ -123,6 +124,9 @@ export function toUnifiedJob(record: JobRecord): UnifiedJob {
       : null,
     price: null,
     notes: null,
+    accessNotes: null,
+    specialInstructions: null,
+    estimateId: null,
     completedAt: null,
     completionNotes: null,
     siteVisitCount: record.site_visits_count,

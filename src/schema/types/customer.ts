@@ -1,8 +1,10 @@
-import type { UnifiedCustomer } from "../../datasources/unified.js";
+import type { Page } from "../../datasources/paging.js";
+import type { UnifiedCustomer, UnifiedEstimate, UnifiedLead } from "../../datasources/unified.js";
 import { checkDateRange, checkSearch } from "../args.js";
 import { builder } from "../builder.js";
 import {
   CustomerConnection,
+  EstimateConnection,
   InvoiceConnection,
   JobConnection,
   PaymentConnection,
@@ -10,8 +12,15 @@ import {
   resolveList,
   SiteVisitConnection,
 } from "../connections.js";
-import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
-import { AddressRef, CustomerRef, NodeRef } from "../refs.js";
+import {
+  CustomerStatusEnum,
+  EstimateStatusEnum,
+  InvoiceStatusEnum,
+  JobStatusEnum,
+  SiteVisitStatusEnum,
+  SourceEnum,
+} from "../enums.js";
+import { AddressRef, CustomerRef, LeadRef, NodeRef } from "../refs.js";
 import { loadByGlobalId } from "./node.js";
 
 /** Only the customer's own source can hold its jobs, invoices, payments and visits. */
@@ -25,7 +34,21 @@ CustomerRef.implement({
   interfaces: [NodeRef],
   isTypeOf: (value) => (value as { __typename?: string }).__typename === "Customer",
   fields: (t) => ({
+    number: t.exposeString("number", {
+      nullable: true,
+      description: "The upstream's customer number (JobCloser).",
+    }),
     name: t.exposeString("name", { description: "Display name (ARTISAN: first and last name)." }),
+    status: t.expose("status", {
+      type: CustomerStatusEnum,
+      nullable: true,
+      description:
+        "Unified status, where the upstream tracks one (CleanEstimate Pro, JobCloser, CleverInvo).",
+    }),
+    sourceStatus: t.exposeString("sourceStatus", {
+      nullable: true,
+      description: "The upstream's own status value, unchanged.",
+    }),
     firstName: t.exposeString("firstName", {
       nullable: true,
       description: "Given name, where the upstream keeps it apart.",
@@ -41,6 +64,19 @@ CustomerRef.implement({
       description: "Mobile number, where the upstream keeps one apart.",
     }),
     address: t.expose("address", { type: AddressRef, nullable: true, description: "Postal address." }),
+    billingAddress: t.expose("billingAddress", {
+      type: AddressRef,
+      nullable: true,
+      description: "Billing address, where the upstream keeps one apart (JobCloser).",
+    }),
+    taxId: t.exposeString("taxId", {
+      nullable: true,
+      description: "The customer's tax identifier (CleverInvo).",
+    }),
+    customerType: t.exposeString("customerType", {
+      nullable: true,
+      description: "Free-text kind of customer, e.g. Residential or Commercial (JobCloser).",
+    }),
     notes: t.exposeString("notes", { nullable: true, description: "Internal notes about the customer." }),
     smsReminders: t.exposeBoolean("smsReminders", {
       nullable: true,
@@ -99,6 +135,54 @@ CustomerRef.implement({
           args,
           ownSource(customer, { customerId: customer.sourceId, status: args.status ?? undefined }),
         ),
+    }),
+    estimates: t.field({
+      type: EstimateConnection,
+      nullable: true,
+      description: "Estimates written for the customer, newest first (CleanEstimate Pro).",
+      args: {
+        ...pagingArgs(t.arg),
+        status: t.arg({
+          type: EstimateStatusEnum,
+          required: false,
+          description: "Only estimates in this status.",
+        }),
+      },
+      resolve: (customer, args, context, info) =>
+        resolveList(
+          context,
+          info,
+          "estimates",
+          args,
+          ownSource(customer, { customerId: customer.sourceId, status: args.status ?? undefined }),
+        ),
+    }),
+    leads: t.field({
+      type: [LeadRef],
+      nullable: true,
+      description:
+        "The sales leads this customer came from: CleanEstimate Pro leads named by the customer's estimates.",
+      resolve: async (customer, _args, context, info) => {
+        const leadIds = new Set<string>();
+        let after: string | null = null;
+        // Estimates are the only link from a client to its leads upstream: read them all.
+        for (;;) {
+          const page: Page<UnifiedEstimate> = await resolveList(
+            context,
+            info,
+            "estimates",
+            { first: context.limits.maxPageSize, after },
+            ownSource(customer, { customerId: customer.sourceId }),
+          );
+          for (const edge of page.edges) if (edge.node.leadId) leadIds.add(edge.node.leadId);
+          if (!page.hasNextPage || page.edges.length === 0) break;
+          after = page.edges.at(-1)?.cursor ?? null;
+        }
+        const leads = await Promise.all(
+          [...leadIds].map((sourceId) => context.load({ type: "Lead", source: customer.source, sourceId })),
+        );
+        return leads.filter((lead): lead is UnifiedLead => lead?.__typename === "Lead");
+      },
     }),
     payments: t.field({
       type: PaymentConnection,

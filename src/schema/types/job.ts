@@ -1,4 +1,4 @@
-import type { UnifiedCustomer, UnifiedJob } from "../../datasources/unified.js";
+import type { UnifiedCustomer, UnifiedEstimate, UnifiedJob } from "../../datasources/unified.js";
 import { builder } from "../builder.js";
 import {
   InvoiceConnection,
@@ -11,6 +11,7 @@ import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } fro
 import {
   AddressRef,
   CustomerRef,
+  EstimateRef,
   JobRef,
   JobTypeRef,
   MoneyRef,
@@ -57,6 +58,10 @@ JobRef.implement({
       nullable: true,
       description: "Start time, `HH:MM` in 24 h (CleanItAll).",
     }),
+    scheduledEndTime: t.exposeString("scheduledEndTime", {
+      nullable: true,
+      description: "End of the scheduled window, `HH:MM` in 24 h (CleanEstimate Pro).",
+    }),
     durationMinutes: t.exposeInt("durationMinutes", {
       nullable: true,
       description: "Planned duration in minutes (CleanItAll).",
@@ -78,6 +83,27 @@ JobRef.implement({
       description: "Quoted price of the job (CleanItAll).",
     }),
     notes: t.exposeString("notes", { nullable: true, description: "Internal notes." }),
+    accessNotes: t.exposeString("accessNotes", {
+      nullable: true,
+      description: "How to get in: gate codes, keys (CleanEstimate Pro).",
+    }),
+    specialInstructions: t.exposeString("specialInstructions", {
+      nullable: true,
+      description: "Instructions for the crew on site (CleanEstimate Pro).",
+    }),
+    estimate: t.field({
+      type: EstimateRef,
+      nullable: true,
+      description: "The estimate the job was sold from, where the upstream links one (CleanEstimate Pro).",
+      resolve: async (job, _args, context) =>
+        job.estimateId
+          ? ((await context.load({
+              type: "Estimate",
+              source: job.source,
+              sourceId: job.estimateId,
+            })) as UnifiedEstimate | null)
+          : null,
+    }),
     completedAt: t.field({
       type: "DateTime",
       nullable: true,

@@ -1,0 +1,142 @@
+import type { z } from "zod";
+import type { UpstreamRequest } from "../http.js";
+import type { CursorPosition } from "../paging.js";
+import { RestClient } from "../rest.js";
+import {
+  type ClientRecord,
+  clientRecord,
+  cursorList,
+  type EstimateRecord,
+  estimateRecord,
+  type InvoiceRecord,
+  invoiceRecord,
+  type JobRecord,
+  jobRecord,
+  type LeadRecord,
+  leadRecord,
+  single,
+} from "./records.js";
+
+/**
+ * CleanEstimate Pro REST client (upstreams/cleanestimate.md): Bearer key, cursor pagination
+ * (`limit` ≤ 100, `next_cursor`, `has_more`), `{data}` envelopes, `{"error":{code,message}}` bodies.
+ * Lists are always read newest first (`sort=created_at&order=desc`), the gateway's merge order.
+ */
+
+export const CLEANESTIMATE_MAX_PAGE = 100;
+
+export type ListPath = "/leads" | "/clients" | "/estimates" | "/jobs" | "/invoices";
+
+export interface CursorPage<T> {
+  records: T[];
+  after: CursorPosition[];
+  done: boolean;
+}
+
+export class CleanEstimateClient extends RestClient {
+  getLead(id: string): Promise<LeadRecord | null> {
+    return this.getOne("/leads/:id", `/leads/${encodeURIComponent(id)}`, leadRecord);
+  }
+
+  getClient(id: string): Promise<ClientRecord | null> {
+    return this.getOne("/clients/:id", `/clients/${encodeURIComponent(id)}`, clientRecord);
+  }
+
+  getEstimate(id: string): Promise<EstimateRecord | null> {
+    return this.getOne("/estimates/:id", `/estimates/${encodeURIComponent(id)}`, estimateRecord);
+  }
+
+  getJob(id: string): Promise<JobRecord | null> {
+    return this.getOne("/jobs/:id", `/jobs/${encodeURIComponent(id)}`, jobRecord);
+  }
+
+  getInvoice(id: string): Promise<InvoiceRecord | null> {
+    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, invoiceRecord);
+  }
+
+  listLeads(
+    status: string | undefined,
+    from: CursorPosition,
+    limit: number,
+  ): Promise<CursorPage<LeadRecord>> {
+    return this.listFrom("/leads", leadRecord, status, from, limit);
+  }
+
+  listClients(
+    status: string | undefined,
+    from: CursorPosition,
+    limit: number,
+  ): Promise<CursorPage<ClientRecord>> {
+    return this.listFrom("/clients", clientRecord, status, from, limit);
+  }
+
+  listEstimates(
+    status: string | undefined,
+    from: CursorPosition,
+    limit: number,
+  ): Promise<CursorPage<EstimateRecord>> {
+    return this.listFrom("/estimates", estimateRecord, status, from, limit);
+  }
+
+  listJobs(status: string | undefined, from: CursorPosition, limit: number): Promise<CursorPage<JobRecord>> {
+    return this.listFrom("/jobs", jobRecord, status, from, limit);
+  }
+
+  listInvoices(
+    status: string | undefined,
+    from: CursorPosition,
+    limit: number,
+  ): Promise<CursorPage<InvoiceRecord>> {
+    return this.listFrom("/invoices", invoiceRecord, status, from, limit);
+  }
+
+  private async getOne<T>(route: string, path: string, schema: z.ZodType<T>): Promise<T | null> {
+    const request: UpstreamRequest = { method: "GET", path, route };
+    const response = await this.send(request);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
+    return this.parse(single(schema), response.body, request).data as T;
+  }
+
+  /**
+   * Up to `limit` records from a position: one request from the position's page cursor, skipping
+   * the records of that page already consumed. The position after the last record of a page that
+   * has more is the upstream's `next_cursor`, so later pages never re-read this one.
+   */
+  private async listFrom<T>(
+    route: ListPath,
+    schema: z.ZodType<T>,
+    status: string | undefined,
+    from: CursorPosition,
+    limit: number,
+  ): Promise<CursorPage<T>> {
+    const pageSize = Math.min(CLEANESTIMATE_MAX_PAGE, from.s + limit);
+    const request: UpstreamRequest = {
+      method: "GET",
+      path: route,
+      route,
+      query: { limit: pageSize, sort: "created_at", order: "desc", status, cursor: from.c ?? undefined },
+    };
+    const response = await this.send(request);
+    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
+    const page = this.parse(cursorList(schema), response.body, request);
+    const data = page.data as T[];
+    const records = data.slice(from.s);
+    const after = records.map((_, index): CursorPosition => {
+      const consumed = from.s + index + 1;
+      return consumed === data.length && page.has_more && page.next_cursor
+        ? { c: page.next_cursor, s: 0 }
+        : { c: from.c, s: consumed };
+    });
+    return { records, after, done: !page.has_more };
+  }
+}
+
+function errorMessage(body: unknown): string | undefined {
+  if (body && typeof body === "object" && "error" in body) {
+    const error = (body as { error: unknown }).error;
+    if (error && typeof error === "object" && "message" in error)
+      return String((error as { message: unknown }).message);
+  }
+  return undefined;
+}

@@ -1,0 +1,254 @@
+import type DataLoader from "dataloader";
+import type { Datasource, StreamFactories } from "../datasource.js";
+import type { CursorPosition, CursorStream } from "../paging.js";
+import { byIdLoader, RecordNotFound } from "../rest.js";
+import type {
+  EstimateStatus,
+  InvoiceStatus,
+  JobStatus,
+  LeadStatus,
+  NodeRef,
+  UnifiedCustomer,
+  UnifiedEstimate,
+  UnifiedInvoice,
+  UnifiedJob,
+  UnifiedLead,
+  UnifiedNode,
+} from "../unified.js";
+import { CLEANESTIMATE_MAX_PAGE, type CleanEstimateClient, type CursorPage } from "./client.js";
+import {
+  toUnifiedCustomer,
+  toUnifiedEstimate,
+  toUnifiedInvoice,
+  toUnifiedJob,
+  toUnifiedLead,
+} from "./mappers.js";
+
+/**
+ * CleanEstimate Pro as a gateway datasource. Its lists filter by status only: anything else (a
+ * client's jobs, a job's invoices, a search, dates) is filtered by the gateway over full pages.
+ * Lists return complete records, so they prime the by-id loaders.
+ */
+
+const JOB_STATUS_FILTER: Record<JobStatus, string | null> = {
+  UNSCHEDULED: null,
+  SCHEDULED: "scheduled",
+  IN_PROGRESS: "in_progress",
+  COMPLETED: "completed",
+  CANCELLED: "cancelled",
+};
+
+const INVOICE_STATUS_FILTER: Record<InvoiceStatus, string | null> = {
+  DRAFT: "draft",
+  SENT: "sent",
+  PARTIALLY_PAID: "sent",
+  PAID: "paid",
+  OVERDUE: "overdue",
+  VOID: "void",
+  VIEWED: null,
+};
+
+const LEAD_STATUS_FILTER: Record<LeadStatus, string> = {
+  NEW: "new",
+  CONTACTED: "contacted",
+  QUOTED: "quoted",
+  WON: "won",
+  LOST: "lost",
+};
+
+const ESTIMATE_STATUS_FILTER: Record<EstimateStatus, string> = {
+  DRAFT: "draft",
+  SENT: "sent",
+  ACCEPTED: "accepted",
+  DECLINED: "declined",
+  EXPIRED: "expired",
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** All the given predicates, or none. */
+function allOf<T>(
+  ...predicates: Array<((record: T) => boolean) | false | undefined>
+): ((record: T) => boolean) | undefined {
+  const active = predicates.filter((predicate): predicate is (record: T) => boolean => Boolean(predicate));
+  if (active.length === 0) return undefined;
+  return (record) => active.every((predicate) => predicate(record));
+}
+
+const matches = (search: string) => (values: Array<string | null>) =>
+  values.some((value) => value?.toLowerCase().includes(search.toLowerCase()));
+
+export class CleanEstimateDatasource implements Datasource {
+  readonly source = "cleanestimate" as const;
+
+  private readonly customerLoader = byIdLoader("cleanestimate", "Customer", async (id) => {
+    const record = await this.client.getClient(id);
+    return record && toUnifiedCustomer(record);
+  });
+
+  private readonly leadLoader = byIdLoader("cleanestimate", "Lead", async (id) => {
+    const record = await this.client.getLead(id);
+    return record && toUnifiedLead(record);
+  });
+
+  private readonly estimateLoader = byIdLoader("cleanestimate", "Estimate", async (id) => {
+    const record = await this.client.getEstimate(id);
+    return record && toUnifiedEstimate(record);
+  });
+
+  private readonly jobLoader = byIdLoader("cleanestimate", "Job", async (id) => {
+    const record = await this.client.getJob(id);
+    return record && toUnifiedJob(record);
+  });
+
+  private readonly invoiceLoader = byIdLoader("cleanestimate", "Invoice", async (id) => {
+    const record = await this.client.getInvoice(id);
+    return record && toUnifiedInvoice(record);
+  });
+
+  constructor(private readonly client: CleanEstimateClient) {}
+
+  isValidId(type: NodeRef["type"], id: string): boolean {
+    return ["Customer", "Lead", "Estimate", "Job", "Invoice"].includes(type) && UUID.test(id);
+  }
+
+  async load(ref: NodeRef): Promise<UnifiedNode | null> {
+    try {
+      switch (ref.type) {
+        case "Customer":
+          return await this.customerLoader.load(ref.sourceId);
+        case "Lead":
+          return await this.leadLoader.load(ref.sourceId);
+        case "Estimate":
+          return await this.estimateLoader.load(ref.sourceId);
+        case "Job":
+          return await this.jobLoader.load(ref.sourceId);
+        case "Invoice":
+          return await this.invoiceLoader.load(ref.sourceId);
+        default:
+          return null;
+      }
+    } catch (error) {
+      if (error instanceof RecordNotFound) return null;
+      throw error;
+    }
+  }
+
+  clearLoaders(): void {
+    this.client.forget();
+    for (const loader of [
+      this.customerLoader,
+      this.leadLoader,
+      this.estimateLoader,
+      this.jobLoader,
+      this.invoiceLoader,
+    ]) {
+      loader.clearAll();
+    }
+  }
+
+  readonly lists = {
+    customers: (filter) => {
+      const { search } = filter;
+      return this.stream<UnifiedCustomer>(
+        async (from, limit) =>
+          this.primed(
+            await this.client.listClients(undefined, from, limit),
+            toUnifiedCustomer,
+            this.customerLoader,
+          ),
+        search ? (customer) => matches(search)([customer.name, customer.email, customer.phone]) : undefined,
+      );
+    },
+
+    leads: (filter) => {
+      const { search } = filter;
+      const status = filter.status ? LEAD_STATUS_FILTER[filter.status] : undefined;
+      return this.stream<UnifiedLead>(
+        async (from, limit) =>
+          this.primed(await this.client.listLeads(status, from, limit), toUnifiedLead, this.leadLoader),
+        search ? (lead) => matches(search)([lead.name, lead.email, lead.phone]) : undefined,
+      );
+    },
+
+    estimates: (filter) => {
+      const status = filter.status ? ESTIMATE_STATUS_FILTER[filter.status] : undefined;
+      const { customerId, leadId } = filter;
+      return this.stream<UnifiedEstimate>(
+        async (from, limit) =>
+          this.primed(
+            await this.client.listEstimates(status, from, limit),
+            toUnifiedEstimate,
+            this.estimateLoader,
+          ),
+        allOf<UnifiedEstimate>(
+          customerId !== undefined && ((estimate) => estimate.customerId === customerId),
+          leadId !== undefined && ((estimate) => estimate.leadId === leadId),
+        ),
+      );
+    },
+
+    jobs: (filter) => {
+      const status = filter.status ? JOB_STATUS_FILTER[filter.status] : undefined;
+      // Jobs have no assignee here; a filter on one matches none.
+      if (status === null || filter.assigneeId !== undefined) return null;
+      const { customerId, scheduledDate } = filter;
+      return this.stream<UnifiedJob>(
+        async (from, limit) =>
+          this.primed(await this.client.listJobs(status, from, limit), toUnifiedJob, this.jobLoader),
+        allOf<UnifiedJob>(
+          customerId !== undefined && ((job) => job.customerId === customerId),
+          scheduledDate !== undefined && ((job) => job.scheduledDate === scheduledDate),
+        ),
+      );
+    },
+
+    invoices: (filter) => {
+      const wanted = filter.status;
+      const status = wanted ? INVOICE_STATUS_FILTER[wanted] : undefined;
+      if (status === null) return null;
+      const customerId = filter.customerId ?? filter.jobId?.customerId;
+      const jobId = filter.jobId?.jobId;
+      const { issuedFrom, issuedTo } = filter;
+      return this.stream<UnifiedInvoice>(
+        async (from, limit) =>
+          this.primed(
+            await this.client.listInvoices(status, from, limit),
+            toUnifiedInvoice,
+            this.invoiceLoader,
+          ),
+        allOf<UnifiedInvoice>(
+          // `sent` holds both SENT and PARTIALLY_PAID invoices.
+          wanted !== undefined && ((invoice) => invoice.status === wanted),
+          customerId !== undefined && ((invoice) => invoice.customerId === customerId),
+          jobId !== undefined && ((invoice) => invoice.jobId === jobId),
+          issuedFrom !== undefined && ((invoice) => (invoice.issueDate ?? "") >= issuedFrom),
+          issuedTo !== undefined && ((invoice) => (invoice.issueDate ?? "") <= issuedTo),
+        ),
+      );
+    },
+  } satisfies StreamFactories;
+
+  private stream<T>(
+    fetchFrom: (from: CursorPosition, limit: number) => Promise<CursorPage<T>>,
+    accept?: (record: T) => boolean,
+  ): CursorStream<T> {
+    return {
+      source: this.source,
+      kind: "cursor",
+      fetchFrom,
+      maxPageSize: CLEANESTIMATE_MAX_PAGE,
+      ...(accept ? { accept } : {}),
+    };
+  }
+
+  private primed<R, T extends { sourceId: string }>(
+    page: CursorPage<R>,
+    map: (record: R) => T,
+    loader: DataLoader<string, T>,
+  ): CursorPage<T> {
+    const records = page.records.map(map);
+    for (const record of records) loader.prime(record.sourceId, record);
+    return { ...page, records };
+  }
+}
