@@ -37,6 +37,6 @@ describe("schema documentation", () => {
         .getImplementations(node)
         .objects.map((type) => type.name)
         .sort(),
-    ).toEqual(["Customer", "Invoice", "Job", "Payment", "SiteVisit"]);
+    ).toEqual(["Customer", "Estimate", "Invoice", "Job", "Lead", "Payment", "SiteVisit"]);
   });
 });
