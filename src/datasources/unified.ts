@@ -6,7 +6,21 @@ import type { SourceId } from "../errors.js";
  * records never link across sources (references README, "Isolation").
  */
 
-export type NodeType = "Customer" | "Job" | "SiteVisit" | "Invoice" | "Payment" | "Lead" | "Estimate";
+export type NodeType =
+  | "Customer"
+  | "Job"
+  | "SiteVisit"
+  | "Invoice"
+  | "Payment"
+  | "Lead"
+  | "Estimate"
+  | "Crew"
+  | "Employee"
+  | "ChemicalApplication"
+  | "Product"
+  | "Location"
+  | "Asset"
+  | "Vendor";
 
 export interface NodeRef {
   type: NodeType;
@@ -86,7 +100,11 @@ export interface UnifiedCustomer extends RecordBase {
 
 export interface UnifiedJob extends RecordBase {
   __typename: "Job";
+  /** The upstream's job number (JobCloser). */
+  number: string | null;
   customerId: string;
+  crewId: string | null;
+  locationId: string | null;
   title: string;
   description: string | null;
   status: JobStatus;
@@ -116,9 +134,15 @@ export interface UnifiedJob extends RecordBase {
 export interface UnifiedSiteVisit extends RecordBase {
   __typename: "SiteVisit";
   jobId: string;
-  customerId: string;
+  customerId: string | null;
+  /** Calendar title (JobCloser events). */
+  title: string | null;
   scheduledAt: string;
+  endsAt: string | null;
+  allDay: boolean;
   durationMinutes: number | null;
+  crewId: string | null;
+  completedAt: string | null;
   status: SiteVisitStatus;
   sourceStatus: string;
   notes: string | null;
@@ -237,6 +261,99 @@ export interface UnifiedEstimate extends RecordBase {
   acceptedAt: string | null;
 }
 
+export interface UnifiedCrew extends RecordBase {
+  __typename: "Crew";
+  name: string;
+  color: string | null;
+  active: boolean;
+  locationId: string | null;
+  memberIds: string[];
+}
+
+export interface UnifiedEmployee extends RecordBase {
+  __typename: "Employee";
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  title: string | null;
+  active: boolean;
+  crewId: string | null;
+  locationId: string | null;
+}
+
+export interface UnifiedChemicalApplication extends RecordBase {
+  __typename: "ChemicalApplication";
+  jobId: string;
+  siteVisitId: string;
+  jobItemId: string | null;
+  productId: string | null;
+  appliedAt: string;
+  latitude: number | null;
+  longitude: number | null;
+  meterSerialNumber: string;
+  meterRawCount: number;
+  meterCurrentRate: number;
+  meterCalculatedFlowTotal: number;
+  meterRawCountsToZero: number;
+  fluidTemperatureF: number;
+  ambientTemperatureF: number;
+  batteryPercent: number;
+  batteryRunTimeMinutes: number;
+  note: string | null;
+  deviceName: string | null;
+  calibrationFactor: number | null;
+  /** Set by the upstream's own event-completion flow; null for records written through the API. */
+  eventCompletionId: string | null;
+}
+
+export interface UnifiedProduct extends RecordBase {
+  __typename: "Product";
+  name: string;
+  description: string | null;
+  sku: string | null;
+  category: string | null;
+  unit: string | null;
+  price: Money;
+  cost: Money | null;
+  taxable: boolean;
+  active: boolean;
+  quantityOnHand: number | null;
+  notes: string | null;
+}
+
+export interface UnifiedLocation extends RecordBase {
+  __typename: "Location";
+  name: string;
+  address: Address | null;
+  phone: string | null;
+  email: string | null;
+  active: boolean;
+}
+
+export interface UnifiedAsset extends RecordBase {
+  __typename: "Asset";
+  name: string;
+  description: string | null;
+  type: string | null;
+  serialNumber: string | null;
+  status: string;
+  assignedEmployeeId: string | null;
+  locationId: string | null;
+}
+
+export interface UnifiedVendor extends RecordBase {
+  __typename: "Vendor";
+  name: string;
+  contactName: string | null;
+  email: string | null;
+  phone: string | null;
+  address: Address | null;
+  type: string | null;
+  notes: string | null;
+  status: string;
+}
+
 export type UnifiedNode =
   | UnifiedCustomer
   | UnifiedJob
@@ -244,7 +361,14 @@ export type UnifiedNode =
   | UnifiedInvoice
   | UnifiedPayment
   | UnifiedLead
-  | UnifiedEstimate;
+  | UnifiedEstimate
+  | UnifiedCrew
+  | UnifiedEmployee
+  | UnifiedChemicalApplication
+  | UnifiedProduct
+  | UnifiedLocation
+  | UnifiedAsset
+  | UnifiedVendor;
 
 export interface UnifiedCompany {
   source: SourceId;

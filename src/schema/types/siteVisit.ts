@@ -63,11 +63,13 @@ SiteVisitRef.implement({
       nullable: true,
       description: "The customer visited.",
       resolve: async (visit, _args, context) =>
-        (await context.load({
-          type: "Customer",
-          source: visit.source,
-          sourceId: visit.customerId,
-        })) as UnifiedCustomer | null,
+        visit.customerId
+          ? ((await context.load({
+              type: "Customer",
+              source: visit.source,
+              sourceId: visit.customerId,
+            })) as UnifiedCustomer | null)
+          : null,
     }),
   }),
 });
