@@ -3,6 +3,7 @@ import { CLEANESTIMATE_DEMO_KEY, createCleanEstimateSim } from "./cleanestimate/
 import { CLEANITALL_DEMO_KEY, createCleanItAllSim } from "./cleanitall/index.js";
 import { CLEVERINVO_DEMO_KEY, createCleverInvoSim } from "./cleverinvo/index.js";
 import type { Simulator } from "./core/simulator.js";
+import { createJobCloserSim, JOBCLOSER_DEMO_USER } from "./jobcloser/index.js";
 
 /**
  * `npm run sim`: the upstream simulators standalone, on fixed ports, with the references' rate
@@ -39,6 +40,11 @@ async function main(): Promise<void> {
       createCleanEstimateSim(relaxed ? { rateLimit: { limit: 12_000, windowMs: 60_000 } } : {}),
       SIM_PORTS.cleanestimate,
       `Authorization: Bearer ${CLEANESTIMATE_DEMO_KEY}`,
+    ],
+    [
+      createJobCloserSim(),
+      SIM_PORTS.jobcloser,
+      `sign-in: ${JOBCLOSER_DEMO_USER.email} / ${JOBCLOSER_DEMO_USER.password}`,
     ],
     [
       createArtisanSim(relaxed ? { rateLimit: { limit: 6_000, windowMs: 60_000 } } : {}),

@@ -31,6 +31,13 @@ const cleanestimate = z.strictObject({ ...upstreamCommon, apiKey: secret, webhoo
 const jobcloser = z
   .strictObject({
     ...upstreamCommon,
+    /** JobCloser states no currency; its amounts are in this one. */
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
+      .default("USD"),
+    /** How long an unpaginated `getall` list is reused while clients page through it. */
+    listCacheTtlMs: z.number().int().min(0).max(3_600_000).default(60_000),
     email: z.string().min(1).optional(),
     password: secret.optional(),
     zapierKey: secret.optional(),

@@ -6,6 +6,7 @@ import {
 } from "../sim/cleanestimate/index.js";
 import { CLEANITALL_DEMO_KEY, type CleanItAllSim, createCleanItAllSim } from "../sim/cleanitall/index.js";
 import { CLEVERINVO_DEMO_KEY, type CleverInvoSim, createCleverInvoSim } from "../sim/cleverinvo/index.js";
+import { createJobCloserSim, JOBCLOSER_DEMO_USER, type JobCloserSim } from "../sim/jobcloser/index.js";
 import { type GatewayConfig, parseConfig } from "./config.js";
 
 /**
@@ -22,6 +23,7 @@ export interface DemoUpstreams {
   artisan: ArtisanSim;
   cleverinvo: CleverInvoSim;
   cleanestimate: CleanEstimateSim;
+  jobcloser: JobCloserSim;
   config: GatewayConfig;
   close(): Promise<void>;
 }
@@ -31,11 +33,13 @@ export async function startDemoUpstreams(server: { host: string; port: number })
   const artisan = createArtisanSim({ rateLimit: { limit: 6_000, windowMs: 60_000 } });
   const cleverinvo = createCleverInvoSim({ rateLimit: { limit: 12_000, windowMs: 60_000 } });
   const cleanestimate = createCleanEstimateSim({ rateLimit: { limit: 12_000, windowMs: 60_000 } });
-  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl] = await Promise.all([
+  const jobcloser = createJobCloserSim();
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl, jobcloserUrl] = await Promise.all([
     cleanitall.listen(0),
     artisan.listen(0),
     cleverinvo.listen(0),
     cleanestimate.listen(0),
+    jobcloser.listen(0),
   ]);
   const config = parseConfig({
     server: { host: server.host, port: server.port, graphiql: true, introspection: true },
@@ -48,6 +52,11 @@ export async function startDemoUpstreams(server: { host: string; port: number })
           artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN },
           cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY },
           cleanestimate: { baseUrl: cleanestimateUrl, apiKey: CLEANESTIMATE_DEMO_KEY },
+          jobcloser: {
+            baseUrl: jobcloserUrl,
+            email: JOBCLOSER_DEMO_USER.email,
+            password: JOBCLOSER_DEMO_USER.password,
+          },
         },
       },
     ],
@@ -57,9 +66,16 @@ export async function startDemoUpstreams(server: { host: string; port: number })
     artisan,
     cleverinvo,
     cleanestimate,
+    jobcloser,
     config,
     close: async () => {
-      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close(), cleanestimate.close()]);
+      await Promise.all([
+        cleanitall.close(),
+        artisan.close(),
+        cleverinvo.close(),
+        cleanestimate.close(),
+        jobcloser.close(),
+      ]);
     },
   };
 }

@@ -91,7 +91,13 @@ describe("parseConfig: the DESIGN.md example", () => {
               apiKey: "ce_live_...",
               webhookSecret: "whsec_...",
             },
-            jobcloser: { baseUrl: "https://jobcloser.com/api", email: "...", password: "..." },
+            jobcloser: {
+              baseUrl: "https://jobcloser.com/api",
+              email: "...",
+              password: "...",
+              currency: "USD",
+              listCacheTtlMs: 60_000,
+            },
             artisan: { baseUrl: "https://checkinartisan.app/api/v1", token: "..." },
             cleverinvo: { baseUrl: "https://cleverinvo.com/api/v1", apiKey: "cinv_..." },
           },
@@ -142,7 +148,12 @@ describe("parseConfig: the DESIGN.md example", () => {
     expect(config.http).toEqual({ timeoutMs: 250, retries: 0, connections: 16 });
     expect(config.tenants[0]?.upstreams).toEqual({
       artisan: { baseUrl: "http://127.0.0.1:9999/api/v1", token: "t", timeoutMs: 500 },
-      jobcloser: { baseUrl: "https://jobcloser.com/api", zapierKey: "zap" },
+      jobcloser: {
+        baseUrl: "https://jobcloser.com/api",
+        zapierKey: "zap",
+        currency: "USD",
+        listCacheTtlMs: 60_000,
+      },
     });
   });
 });
@@ -304,7 +315,12 @@ describe("parseConfig: errors name the path", () => {
       const config = parseConfig({
         tenants: [tenant({ upstreams: { jobcloser: { baseUrl: "https://jobcloser.com/api", ...ok } } })],
       });
-      expect(config.tenants[0]?.upstreams.jobcloser).toEqual({ baseUrl: "https://jobcloser.com/api", ...ok });
+      expect(config.tenants[0]?.upstreams.jobcloser).toEqual({
+        baseUrl: "https://jobcloser.com/api",
+        currency: "USD",
+        listCacheTtlMs: 60_000,
+        ...ok,
+      });
     }
   });
 

@@ -7,15 +7,23 @@ import type {
   LeadStatus,
   NodeRef,
   SiteVisitStatus,
+  UnifiedAsset,
+  UnifiedChemicalApplication,
   UnifiedCompany,
+  UnifiedCrew,
   UnifiedCustomer,
+  UnifiedEmployee,
   UnifiedEstimate,
   UnifiedInvoice,
   UnifiedJob,
   UnifiedLead,
+  UnifiedLineItem,
+  UnifiedLocation,
   UnifiedNode,
   UnifiedPayment,
+  UnifiedProduct,
   UnifiedSiteVisit,
+  UnifiedVendor,
 } from "./unified.js";
 
 /**
@@ -31,6 +39,7 @@ export interface CustomerFilter {
 export interface JobFilter {
   status?: JobStatus;
   customerId?: string;
+  crewId?: string;
   scheduledDate?: string;
   assigneeId?: string;
 }
@@ -74,6 +83,16 @@ export interface EstimateFilter {
   leadId?: string;
 }
 
+export interface ChemicalApplicationFilter {
+  /** Required by the only upstream that has them (JobCloser lists them per job). */
+  jobId: string;
+  siteVisitId?: string;
+  productId?: string;
+}
+
+/** Reference lists (crews, employees...) take no filter. */
+export type NoFilter = Record<string, never>;
+
 export interface ListKinds {
   customers: { filter: CustomerFilter; record: UnifiedCustomer };
   jobs: { filter: JobFilter; record: UnifiedJob };
@@ -82,6 +101,13 @@ export interface ListKinds {
   payments: { filter: PaymentFilter; record: UnifiedPayment };
   leads: { filter: LeadFilter; record: UnifiedLead };
   estimates: { filter: EstimateFilter; record: UnifiedEstimate };
+  chemicalApplications: { filter: ChemicalApplicationFilter; record: UnifiedChemicalApplication };
+  crews: { filter: NoFilter; record: UnifiedCrew };
+  employees: { filter: NoFilter; record: UnifiedEmployee };
+  products: { filter: NoFilter; record: UnifiedProduct };
+  locations: { filter: NoFilter; record: UnifiedLocation };
+  assets: { filter: { search?: string }; record: UnifiedAsset };
+  vendors: { filter: { search?: string }; record: UnifiedVendor };
 }
 
 export type ListKind = keyof ListKinds;
@@ -98,6 +124,8 @@ export interface Datasource {
   load(ref: NodeRef): Promise<UnifiedNode | null>;
   /** The account or company profile, when the upstream has one. */
   company?(): Promise<UnifiedCompany | null>;
+  /** A job's line items, where the upstream keeps them on the job (JobCloser). */
+  jobLineItems?(job: UnifiedJob): Promise<UnifiedLineItem[]>;
   /** An invoice rendered as a PDF by the upstream (CleverInvo); null when the invoice does not exist. */
   invoicePdf?(invoiceId: string): Promise<{ bytes: Buffer; fileName: string } | null>;
   /** Any company's public profile by slug, when the upstream publishes them. */

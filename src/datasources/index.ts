@@ -10,6 +10,8 @@ import { CleverInvoClient } from "./cleverinvo/client.js";
 import { CleverInvoDatasource } from "./cleverinvo/datasource.js";
 import type { Datasource } from "./datasource.js";
 import type { HttpLayer, UpstreamTarget } from "./http.js";
+import { JobCloserClient, JobCloserSession } from "./jobcloser/client.js";
+import { JobCloserDatasource } from "./jobcloser/datasource.js";
 
 /**
  * Builds a tenant's datasources for one request. Upstream targets (base URL, credentials,
@@ -21,6 +23,7 @@ import type { HttpLayer, UpstreamTarget } from "./http.js";
 export const SUPPORTED_SOURCES = [
   "cleanitall",
   "cleanestimate",
+  "jobcloser",
   "artisan",
   "cleverinvo",
 ] as const satisfies readonly SourceId[];
@@ -90,6 +93,21 @@ export function tenantUpstreams(
     factories.set(
       "cleanestimate",
       () => new CleanEstimateDatasource(new CleanEstimateClient(http, upstream)),
+    );
+  }
+
+  const jobcloser = tenant.upstreams.jobcloser;
+  if (jobcloser) {
+    const upstream = target("jobcloser", jobcloser.baseUrl, {}, jobcloser.timeoutMs);
+    const credentials =
+      jobcloser.zapierKey !== undefined
+        ? { zapierKey: jobcloser.zapierKey }
+        : { email: jobcloser.email ?? "", password: jobcloser.password ?? "" };
+    // Signed-in company and list snapshots live as long as the tenant, not one request.
+    const session = new JobCloserSession(credentials, jobcloser.listCacheTtlMs);
+    factories.set(
+      "jobcloser",
+      () => new JobCloserDatasource(new JobCloserClient(http, upstream, session), jobcloser.currency),
     );
   }
 

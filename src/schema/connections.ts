@@ -6,7 +6,22 @@ import { SUPPORTED_SOURCES } from "../datasources/index.js";
 import { AllSourcesFailedError, type ListStream, type Page, paginate } from "../datasources/paging.js";
 import { BadInputError, type SourceId } from "../errors.js";
 import { builder, type Types } from "./builder.js";
-import { CustomerRef, EstimateRef, InvoiceRef, JobRef, LeadRef, PaymentRef, SiteVisitRef } from "./refs.js";
+import {
+  AssetRef,
+  ChemicalApplicationRef,
+  CrewRef,
+  CustomerRef,
+  EmployeeRef,
+  EstimateRef,
+  InvoiceRef,
+  JobRef,
+  LeadRef,
+  LocationRef,
+  PaymentRef,
+  ProductRef,
+  SiteVisitRef,
+  VendorRef,
+} from "./refs.js";
 
 /**
  * Relay connections and the one resolver behind every list field, root or nested: pick the
@@ -77,6 +92,15 @@ export const InvoiceConnection = connectionOf("Invoice", InvoiceRef);
 export const PaymentConnection = connectionOf("Payment", PaymentRef);
 export const LeadConnection = connectionOf("Lead", LeadRef);
 export const EstimateConnection = connectionOf("Estimate", EstimateRef);
+export const ChemicalApplicationConnection = connectionOf("ChemicalApplication", ChemicalApplicationRef);
+export const CrewConnection = connectionOf("Crew", CrewRef);
+export const EmployeeConnection = connectionOf("Employee", EmployeeRef);
+export const ProductConnection = connectionOf("Product", ProductRef);
+export const LocationConnection = connectionOf("Location", LocationRef);
+export const AssetConnection = connectionOf("Asset", AssetRef);
+export const VendorConnection = connectionOf("Vendor", VendorRef);
+
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 const newestFirst = (a: { createdAt: string }, b: { createdAt: string }) =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt);
@@ -90,6 +114,13 @@ const ORDER: { [K in ListKind]: (a: ListKinds[K]["record"], b: ListKinds[K]["rec
   siteVisits: (a, b) => Date.parse(a.scheduledAt) - Date.parse(b.scheduledAt),
   leads: newestFirst,
   estimates: newestFirst,
+  chemicalApplications: (a, b) => Date.parse(a.appliedAt) - Date.parse(b.appliedAt),
+  crews: byName,
+  employees: (a, b) => a.lastName.localeCompare(b.lastName) || a.firstName.localeCompare(b.firstName),
+  products: byName,
+  locations: byName,
+  assets: byName,
+  vendors: byName,
 };
 
 export interface ListArgs {

@@ -8,6 +8,8 @@ const SOURCE_DESCRIPTIONS: Record<(typeof SUPPORTED_SOURCES)[number], string> = 
   cleanitall: "CleanItAll: jobs, customers, invoices and payments of cleaning businesses.",
   cleanestimate:
     "CleanEstimate Pro: leads, clients, priced estimates, jobs and invoices of exterior-cleaning businesses.",
+  jobcloser:
+    "JobCloser: customers, jobs, calendar events, crews and chemical applications of pest-control and lawn businesses.",
   artisan: "Check-in ARTISAN: customers, jobs, site visits and invoices of trade businesses.",
   cleverinvo: "CleverInvo: clients and invoices, with invoice PDFs.",
 };

@@ -9,6 +9,13 @@ import "./types/invoice.js";
 import "./types/payment.js";
 import "./types/lead.js";
 import "./types/estimate.js";
+import "./types/crew.js";
+import "./types/employee.js";
+import "./types/chemicalApplication.js";
+import "./types/product.js";
+import "./types/location.js";
+import "./types/asset.js";
+import "./types/vendor.js";
 import "./types/company.js";
 
 /** The gateway's GraphQL schema. This file only imports: each type registers itself. */

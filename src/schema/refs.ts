@@ -2,16 +2,23 @@ import type {
   Address,
   Money,
   TeamMemberRef,
+  UnifiedAsset,
+  UnifiedChemicalApplication,
   UnifiedCompany,
+  UnifiedCrew,
   UnifiedCustomer,
+  UnifiedEmployee,
   UnifiedEstimate,
   UnifiedInvoice,
   UnifiedJob,
   UnifiedLead,
   UnifiedLineItem,
+  UnifiedLocation,
   UnifiedNode,
   UnifiedPayment,
+  UnifiedProduct,
   UnifiedSiteVisit,
+  UnifiedVendor,
 } from "../datasources/unified.js";
 import type { SourceId } from "../errors.js";
 import { builder } from "./builder.js";
@@ -28,6 +35,13 @@ export const InvoiceRef = builder.objectRef<UnifiedInvoice>("Invoice");
 export const PaymentRef = builder.objectRef<UnifiedPayment>("Payment");
 export const LeadRef = builder.objectRef<UnifiedLead>("Lead");
 export const EstimateRef = builder.objectRef<UnifiedEstimate>("Estimate");
+export const CrewRef = builder.objectRef<UnifiedCrew>("Crew");
+export const EmployeeRef = builder.objectRef<UnifiedEmployee>("Employee");
+export const ChemicalApplicationRef = builder.objectRef<UnifiedChemicalApplication>("ChemicalApplication");
+export const ProductRef = builder.objectRef<UnifiedProduct>("Product");
+export const LocationRef = builder.objectRef<UnifiedLocation>("Location");
+export const AssetRef = builder.objectRef<UnifiedAsset>("Asset");
+export const VendorRef = builder.objectRef<UnifiedVendor>("Vendor");
 export const CompanyRef = builder.objectRef<UnifiedCompany>("Company");
 export const MoneyRef = builder.objectRef<Money>("Money");
 export const AddressRef = builder.objectRef<Address>("Address");

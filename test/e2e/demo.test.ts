@@ -55,7 +55,7 @@ describe("demo mode", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       data: {
-        sources: ["CLEANITALL", "CLEANESTIMATE", "ARTISAN", "CLEVERINVO"],
+        sources: ["CLEANITALL", "CLEANESTIMATE", "JOBCLOSER", "ARTISAN", "CLEVERINVO"],
         // CleanEstimate Pro lists cannot tell their size: the merged total is unknown.
         customers: { totalCount: null },
         cleanitall: { nodes: [{ source: "CLEANITALL" }] },

@@ -23,6 +23,7 @@ beforeEach(() => h.resetCounts());
 const cleanitall = () => h.cleanitall.account("demo");
 const cleverinvo = () => h.cleverinvo.account("demo");
 const cleanestimate = () => h.cleanestimate.account("demo").live;
+const jobcloser = () => h.jobcloser.company();
 const artisan = () => {
   const company = h.artisan.companies.get("swift-plumbing");
   if (!company) throw new Error("no demo company");
@@ -56,7 +57,7 @@ describe("authentication", () => {
       body: JSON.stringify({ query: "{ sources }" }),
     });
     expect(await response.json()).toEqual({
-      data: { sources: ["CLEANITALL", "CLEANESTIMATE", "ARTISAN", "CLEVERINVO"] },
+      data: { sources: ["CLEANITALL", "CLEANESTIMATE", "JOBCLOSER", "ARTISAN", "CLEVERINVO"] },
     });
   });
 
@@ -261,6 +262,8 @@ describe("cross-source lists", () => {
       // CleverInvo lists active clients only (soft-deleted ones stay readable by id).
       ...[...cleverinvo().clients.values()].filter((c) => c.isActive).map((c) => `CLEVERINVO:${c.id}`),
       ...[...cleanestimate().clients.keys()].map((id) => `CLEANESTIMATE:${id}`),
+      // JobCloser's default customer list leaves archived customers out.
+      ...[...jobcloser().customers.values()].filter((c) => !c.Archived).map((c) => `JOBCLOSER:${c.Id}`),
     ].sort();
     const got = seen.map((c) => `${c.source}:${c.sourceId}`);
     expect(new Set(got).size).toBe(got.length);
@@ -281,7 +284,8 @@ describe("cross-source lists", () => {
       cleanitall().invoices.size +
       artisan().invoices.size +
       cleverinvo().invoices.size +
-      cleanestimate().invoices.size;
+      cleanestimate().invoices.size +
+      jobcloser().invoices.size;
     expect(new Set(seen.map((i) => i.id)).size).toBe(expected);
     expect(seen.length).toBe(expected);
   });
@@ -296,6 +300,7 @@ describe("cross-source lists", () => {
       ...[...cleanestimate().invoices.values()]
         .filter((i) => i.status === "sent" && i.amount_paid > 0 && i.amount_paid < i.total)
         .map((i) => i.id),
+      ...[...jobcloser().invoices.values()].filter((i) => i.Status === "PartiallyPaid").map((i) => i.Id),
     ];
     expect(expected.length).toBeGreaterThan(0);
     expect(seen.map((i) => i.sourceId).sort()).toEqual(expected.sort());

@@ -22,6 +22,13 @@ import {
   type CleverInvoSim,
   createCleverInvoSim,
 } from "../../sim/cleverinvo/index.js";
+import {
+  createJobCloserSim,
+  JOBCLOSER_DEMO_COMPANY,
+  JOBCLOSER_DEMO_USER,
+  JOBCLOSER_OTHER_COMPANY,
+  type JobCloserSim,
+} from "../../sim/jobcloser/index.js";
 import { type GatewayConfig, type GatewayConfigInput, parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createGateway, type Gateway } from "../../src/server.js";
@@ -43,6 +50,7 @@ export interface Harness {
   artisan: ArtisanSim;
   cleverinvo: CleverInvoSim;
   cleanestimate: CleanEstimateSim;
+  jobcloser: JobCloserSim;
   gateway: Gateway;
   config: GatewayConfig;
   url: string;
@@ -68,7 +76,7 @@ export interface HarnessOptions {
   /** Overrides merged into the gateway config (e.g. `cache: { ttlMs: 0 }`). */
   config?: Partial<GatewayConfigInput>;
   /** Which upstreams the tenant has (default all). */
-  upstreams?: Array<"cleanitall" | "cleanestimate" | "artisan" | "cleverinvo">;
+  upstreams?: Array<"cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -93,13 +101,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimit: { limit: 1_000_000, windowMs: 60_000 },
     now,
   });
-  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl] = await Promise.all([
+  // Two companies in one JobCloser: the upstream does not isolate them, the gateway must.
+  const jobcloser = createJobCloserSim({ companies: [JOBCLOSER_DEMO_COMPANY, JOBCLOSER_OTHER_COMPANY], now });
+  const [cleanitallUrl, artisanUrl, cleverinvoUrl, cleanestimateUrl, jobcloserUrl] = await Promise.all([
     cleanitall.listen(0),
     artisan.listen(0),
     cleverinvo.listen(0),
     cleanestimate.listen(0),
+    jobcloser.listen(0),
   ]);
-  const wanted = options.upstreams ?? ["cleanitall", "cleanestimate", "artisan", "cleverinvo"];
+  const wanted = options.upstreams ?? ["cleanitall", "cleanestimate", "jobcloser", "artisan", "cleverinvo"];
   const config = parseConfig({
     server: { host: "127.0.0.1", port: 0 },
     // Exact request counting: no cross-request cache unless a test asks for one.
@@ -127,6 +138,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           ...(wanted.includes("cleanestimate")
             ? { cleanestimate: { baseUrl: cleanestimateUrl, apiKey: CLEANESTIMATE_DEMO_KEY } }
             : {}),
+          ...(wanted.includes("jobcloser")
+            ? {
+                jobcloser: {
+                  baseUrl: jobcloserUrl,
+                  email: JOBCLOSER_DEMO_USER.email,
+                  password: JOBCLOSER_DEMO_USER.password,
+                },
+              }
+            : {}),
         },
       },
     ],
@@ -139,6 +159,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     artisan,
     cleverinvo,
     cleanestimate,
+    jobcloser,
     gateway,
     config,
     url,
@@ -153,11 +174,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, body: await response.json() };
     },
     resetCounts() {
-      for (const sim of [cleanitall, cleanestimate, artisan, cleverinvo]) sim.control.resetCounts();
+      for (const sim of [cleanitall, cleanestimate, jobcloser, artisan, cleverinvo])
+        sim.control.resetCounts();
     },
     counts() {
       const all: Record<string, number> = {};
-      for (const sim of [cleanitall, cleanestimate, artisan, cleverinvo]) {
+      for (const sim of [cleanitall, cleanestimate, jobcloser, artisan, cleverinvo]) {
         for (const [route, count] of Object.entries(sim.control.snapshot())) {
           if (count > 0) all[`${sim.id} ${route}`] = count;
         }
@@ -166,7 +188,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await gateway.stop();
-      await Promise.all([cleanitall.close(), artisan.close(), cleverinvo.close(), cleanestimate.close()]);
+      await Promise.all([
+        cleanitall.close(),
+        artisan.close(),
+        cleverinvo.close(),
+        cleanestimate.close(),
+        jobcloser.close(),
+      ]);
     },
   };
 }

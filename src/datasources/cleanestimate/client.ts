@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { BadInputError } from "../../errors.js";
 import type { UpstreamRequest } from "../http.js";
 import type { CursorPosition } from "../paging.js";
 import { RestClient } from "../rest.js";
@@ -118,6 +119,11 @@ export class CleanEstimateClient extends RestClient {
       query: { limit: pageSize, sort: "created_at", order: "desc", status, cursor: from.c ?? undefined },
     };
     const response = await this.send(request);
+    // The upstream cursor travels inside the gateway's: one it rejects (forged, or from another
+    // list) is the client's mistake, not an upstream failure.
+    if (response.status === 400 && from.c !== null && rejectsCursor(response.body)) {
+      throw new BadInputError("Invalid cursor: use a cursor from this list's edges.", "after");
+    }
     if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
     const page = this.parse(cursorList(schema), response.body, request);
     const data = page.data as T[];
@@ -130,6 +136,18 @@ export class CleanEstimateClient extends RestClient {
     });
     return { records, after, done: !page.has_more };
   }
+}
+
+/** A 400 `invalid_request` naming the `cursor` parameter (§5, §6). */
+function rejectsCursor(body: unknown): boolean {
+  const error =
+    body && typeof body === "object" && "error" in body ? (body as { error: unknown }).error : null;
+  if (!error || typeof error !== "object" || !("details" in error)) return false;
+  const { details } = error as { details: unknown };
+  return (
+    Array.isArray(details) &&
+    details.some((detail: unknown) => Boolean(detail) && (detail as { field?: unknown }).field === "cursor")
+  );
 }
 
 function errorMessage(body: unknown): string | undefined {

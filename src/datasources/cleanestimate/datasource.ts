@@ -218,8 +218,9 @@ export class CleanEstimateDatasource implements Datasource {
             this.invoiceLoader,
           ),
         allOf<UnifiedInvoice>(
-          // `sent` holds both SENT and PARTIALLY_PAID invoices.
-          wanted !== undefined && ((invoice) => invoice.status === wanted),
+          // `sent` holds both SENT and PARTIALLY_PAID invoices; the other statuses are exact
+          // upstream, and a needless predicate would scan them in full pages.
+          (wanted === "SENT" || wanted === "PARTIALLY_PAID") && ((invoice) => invoice.status === wanted),
           customerId !== undefined && ((invoice) => invoice.customerId === customerId),
           jobId !== undefined && ((invoice) => invoice.jobId === jobId),
           issuedFrom !== undefined && ((invoice) => (invoice.issueDate ?? "") >= issuedFrom),

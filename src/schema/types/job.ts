@@ -1,6 +1,13 @@
-import type { UnifiedCustomer, UnifiedEstimate, UnifiedJob } from "../../datasources/unified.js";
+import type {
+  UnifiedCrew,
+  UnifiedCustomer,
+  UnifiedEstimate,
+  UnifiedJob,
+  UnifiedLocation,
+} from "../../datasources/unified.js";
 import { builder } from "../builder.js";
 import {
+  ChemicalApplicationConnection,
   InvoiceConnection,
   JobConnection,
   pagingArgs,
@@ -10,15 +17,19 @@ import {
 import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
 import {
   AddressRef,
+  CrewRef,
   CustomerRef,
   EstimateRef,
   JobRef,
   JobTypeRef,
+  LineItemRef,
+  LocationRef,
   MoneyRef,
   NodeRef,
   TeamMemberObjectRef,
 } from "../refs.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
+import { related } from "./reference.js";
 
 /** Only the job's own source can hold its site visits and invoices. */
 const ownSource =
@@ -32,7 +43,14 @@ JobRef.implement({
   interfaces: [NodeRef],
   isTypeOf: (value) => (value as { __typename?: string }).__typename === "Job",
   fields: (t) => ({
-    title: t.exposeString("title", { description: "Short title of the job." }),
+    number: t.exposeString("number", {
+      nullable: true,
+      description: "The upstream's job number (JobCloser).",
+    }),
+    title: t.exposeString("title", {
+      description:
+        "Short title of the job (CleanEstimate Pro jobs have none: their service type and customer).",
+    }),
     description: t.exposeString("description", { nullable: true, description: "What is to be done." }),
     status: t.expose("status", { type: JobStatusEnum, description: "Unified status." }),
     sourceStatus: t.exposeString("sourceStatus", {
@@ -113,6 +131,38 @@ JobRef.implement({
     completionNotes: t.exposeString("completionNotes", {
       nullable: true,
       description: "Notes left on completion (CleanItAll).",
+    }),
+    crew: t.field({
+      type: CrewRef,
+      nullable: true,
+      description: "The crew assigned to the job (JobCloser).",
+      resolve: (job, _args, context) => related<UnifiedCrew>(context, job, "Crew", job.crewId),
+    }),
+    location: t.field({
+      type: LocationRef,
+      nullable: true,
+      description: "The branch the job belongs to (JobCloser).",
+      resolve: (job, _args, context) => related<UnifiedLocation>(context, job, "Location", job.locationId),
+    }),
+    lineItems: t.field({
+      type: [LineItemRef],
+      nullable: true,
+      description:
+        "What the job is made of, priced, where the upstream keeps lines on jobs (JobCloser); null elsewhere.",
+      resolve: async (job, _args, context) => {
+        const datasource = context.datasources.get(job.source);
+        return datasource?.jobLineItems ? datasource.jobLineItems(job) : null;
+      },
+    }),
+    chemicalApplications: t.field({
+      type: ChemicalApplicationConnection,
+      nullable: true,
+      description: "Chemical applications recorded on the job, in application order (JobCloser).",
+      args: pagingArgs(t.arg),
+      resolve: (job, args, context, info) =>
+        resolveList(context, info, "chemicalApplications", args, (source) =>
+          source === job.source ? { jobId: job.sourceId } : null,
+        ),
     }),
     siteVisitCount: t.int({
       nullable: true,

@@ -1,16 +1,60 @@
-import type { UnifiedCustomer, UnifiedJob, UnifiedSiteVisit } from "../../datasources/unified.js";
+import type {
+  UnifiedCrew,
+  UnifiedCustomer,
+  UnifiedJob,
+  UnifiedSiteVisit,
+} from "../../datasources/unified.js";
 import { checkDateRange } from "../args.js";
 import { builder } from "../builder.js";
-import { pagingArgs, resolveList, SiteVisitConnection } from "../connections.js";
+import {
+  ChemicalApplicationConnection,
+  pagingArgs,
+  resolveList,
+  SiteVisitConnection,
+} from "../connections.js";
 import { SiteVisitStatusEnum, SourceEnum } from "../enums.js";
-import { CustomerRef, JobRef, NodeRef, SiteVisitRef, TeamMemberObjectRef } from "../refs.js";
+import { CrewRef, CustomerRef, JobRef, NodeRef, SiteVisitRef, TeamMemberObjectRef } from "../refs.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
+import { related } from "./reference.js";
 
 SiteVisitRef.implement({
-  description: "A scheduled visit to a customer's site to work on a job (ARTISAN site visits).",
+  description:
+    "A scheduled visit to a customer's site to work on a job (ARTISAN site visits, JobCloser calendar events).",
   interfaces: [NodeRef],
   isTypeOf: (value) => (value as { __typename?: string }).__typename === "SiteVisit",
   fields: (t) => ({
+    title: t.exposeString("title", { nullable: true, description: "Calendar title (JobCloser events)." }),
+    endsAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the visit is planned to end (JobCloser).",
+      resolve: (visit) => visit.endsAt,
+    }),
+    allDay: t.exposeBoolean("allDay", {
+      description: "Whether the visit takes the whole day, with no set hours.",
+    }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the visit was completed (JobCloser).",
+      resolve: (visit) => visit.completedAt,
+    }),
+    crew: t.field({
+      type: CrewRef,
+      nullable: true,
+      description: "The crew doing the visit (JobCloser).",
+      resolve: (visit, _args, context) => related<UnifiedCrew>(context, visit, "Crew", visit.crewId),
+    }),
+    chemicalApplications: t.field({
+      type: ChemicalApplicationConnection,
+      nullable: true,
+      description: "Chemical applications recorded during the visit, in application order (JobCloser).",
+      args: pagingArgs(t.arg),
+      resolve: (visit, args, context, info) =>
+        resolveList(context, info, "chemicalApplications", args, (source) =>
+          source === visit.source ? { jobId: visit.jobId, siteVisitId: visit.sourceId } : null,
+        ),
+    }),
     scheduledAt: t.field({
       type: "DateTime",
       description: "When the visit starts.",
@@ -85,7 +129,8 @@ builder.queryFields((t) => ({
   siteVisits: t.field({
     type: SiteVisitConnection,
     nullable: true,
-    description: "Site visits of every source that schedules them (or one, with `source`), earliest first.",
+    description:
+      "Site visits of every source that schedules them (or one, with `source`), earliest first. JobCloser lists its events per job only: they are included when `jobId` names a JobCloser job (or use `Job.siteVisits`).",
     args: {
       ...pagingArgs(t.arg),
       source: t.arg({ type: SourceEnum, required: false, description: "Only this upstream's visits." }),

@@ -1,0 +1,393 @@
+import DataLoader from "dataloader";
+import type { Datasource, StreamFactories } from "../datasource.js";
+import type { SourceStream } from "../paging.js";
+import { RecordNotFound } from "../rest.js";
+import type {
+  InvoiceStatus,
+  JobStatus,
+  NodeRef,
+  SiteVisitStatus,
+  UnifiedCompany,
+  UnifiedJob,
+  UnifiedLineItem,
+  UnifiedNode,
+  UnifiedPayment,
+} from "../unified.js";
+import type { JobCloserClient } from "./client.js";
+import {
+  toUnifiedAsset,
+  toUnifiedChemicalApplication,
+  toUnifiedCompany,
+  toUnifiedCrew,
+  toUnifiedCustomer,
+  toUnifiedEmployee,
+  toUnifiedInvoice,
+  toUnifiedJob,
+  toUnifiedLead,
+  toUnifiedLineItem,
+  toUnifiedLocation,
+  toUnifiedPayment,
+  toUnifiedProduct,
+  toUnifiedSiteVisit,
+  toUnifiedVendor,
+} from "./mappers.js";
+import type { CustomerRecord, InvoiceRecord, JobRecord } from "./records.js";
+
+/**
+ * JobCloser as a gateway datasource. Lists come whole from `getall` (held as snapshots by the
+ * session), so paging slices them without further requests, and filters the upstream lacks are
+ * applied in the gateway. By-id loads of several records of a kind read that kind's list once
+ * instead of one `get` per id; reference data (crews, employees, products, locations, assets,
+ * vendors) is always read from its list. Events and chemical applications exist per job only.
+ */
+
+const JOB_STATUS_FILTER: Record<JobStatus, string[]> = {
+  UNSCHEDULED: ["Lead", "Estimate", "Sold"],
+  SCHEDULED: ["Scheduled"],
+  IN_PROGRESS: ["InProgress"],
+  COMPLETED: ["Completed"],
+  CANCELLED: ["Cancelled"],
+};
+
+const INVOICE_STATUS_FILTER: Record<InvoiceStatus, string | null> = {
+  DRAFT: "Draft",
+  SENT: "Sent",
+  PARTIALLY_PAID: "PartiallyPaid",
+  PAID: "Paid",
+  OVERDUE: "Overdue",
+  VOID: "Void",
+  VIEWED: null,
+};
+
+const VISIT_STATUS_FILTER: Record<SiteVisitStatus, string> = {
+  SCHEDULED: "Scheduled",
+  IN_PROGRESS: "InProgress",
+  COMPLETED: "Completed",
+  CANCELLED: "Cancelled",
+};
+
+const ID = /^[0-9a-f]{30}$/;
+const MAX_WINDOW = 1_000;
+
+/** The calendar date of a JobCloser timestamp as rendered (America/Chicago), like its own filters. */
+const dateOf = (timestamp: string) => timestamp.slice(0, 10);
+
+function all<T>(...predicates: Array<((record: T) => boolean) | false | undefined>): (record: T) => boolean {
+  const active = predicates.filter((predicate): predicate is (record: T) => boolean => Boolean(predicate));
+  return (record) => active.every((predicate) => predicate(record));
+}
+
+export class JobCloserDatasource implements Datasource {
+  readonly source = "jobcloser" as const;
+
+  /** By id, one `get` for a single record, the company's list for several. */
+  private readonly customerLoader = this.listBackedLoader<CustomerRecord>(
+    "Customer",
+    (id) => this.client.getCustomer(id),
+    // Archived customers are left out of the default list; they stay reachable by id.
+    () => this.client.listCustomers({}),
+  );
+
+  private readonly jobLoader = this.listBackedLoader<JobRecord>(
+    "Job",
+    (id) => this.client.getJob(id),
+    () => this.client.listJobs({}),
+  );
+
+  private readonly invoiceLoader = this.listBackedLoader<InvoiceRecord>(
+    "Invoice",
+    (id) => this.client.getInvoice(id),
+    () => this.client.listInvoices({}),
+  );
+
+  private readonly eventLoader = new DataLoader<string, UnifiedNode>((ids) =>
+    Promise.all(
+      ids.map((id) =>
+        this.client.getEvent(id).then(
+          (record) =>
+            record ? toUnifiedSiteVisit(record) : new RecordNotFound("jobcloser", "SiteVisit", id),
+          (error: Error) => error,
+        ),
+      ),
+    ),
+  );
+
+  private readonly chemicalApplicationLoader = new DataLoader<string, UnifiedNode>((ids) =>
+    Promise.all(
+      ids.map((id) =>
+        this.client.getChemicalApplication(id).then(
+          (record) =>
+            record
+              ? toUnifiedChemicalApplication(record)
+              : new RecordNotFound("jobcloser", "ChemicalApplication", id),
+          (error: Error) => error,
+        ),
+      ),
+    ),
+  );
+
+  constructor(
+    private readonly client: JobCloserClient,
+    private readonly currency: string,
+  ) {}
+
+  isValidId(type: NodeRef["type"], id: string): boolean {
+    return ID.test(id) && !["Estimate"].includes(type);
+  }
+
+  async company(): Promise<UnifiedCompany | null> {
+    const record = await this.client.getCompany();
+    return record && toUnifiedCompany(record);
+  }
+
+  async load(ref: NodeRef): Promise<UnifiedNode | null> {
+    try {
+      switch (ref.type) {
+        case "Customer":
+          return toUnifiedCustomer(await this.customerLoader.load(ref.sourceId));
+        case "Lead":
+          return toUnifiedLead(await this.customerLoader.load(ref.sourceId));
+        case "Job":
+          return toUnifiedJob(await this.jobLoader.load(ref.sourceId), this.currency);
+        case "Invoice":
+          return toUnifiedInvoice(await this.invoiceLoader.load(ref.sourceId), this.currency);
+        case "Payment": {
+          if (!ref.locator) return null;
+          const invoice = await this.invoiceLoader.load(ref.locator);
+          const payment = invoice.Payments.find((candidate) => candidate.Id === ref.sourceId);
+          return payment ? toUnifiedPayment(payment, invoice, this.currency) : null;
+        }
+        case "SiteVisit":
+          return await this.eventLoader.load(ref.sourceId);
+        case "ChemicalApplication":
+          return await this.chemicalApplicationLoader.load(ref.sourceId);
+        case "Crew":
+          return (
+            (await this.client.listCrews())
+              .map(toUnifiedCrew)
+              .find((crew) => crew.sourceId === ref.sourceId) ?? null
+          );
+        case "Employee":
+          return (
+            (await this.client.listEmployees())
+              .map(toUnifiedEmployee)
+              .find((employee) => employee.sourceId === ref.sourceId) ?? null
+          );
+        case "Product":
+          return (
+            (await this.client.listProducts())
+              .map((product) => toUnifiedProduct(product, this.currency))
+              .find((product) => product.sourceId === ref.sourceId) ?? null
+          );
+        case "Location":
+          return (
+            (await this.client.listLocations())
+              .map(toUnifiedLocation)
+              .find((location) => location.sourceId === ref.sourceId) ?? null
+          );
+        case "Asset":
+          return (
+            (await this.client.listAssets({}))
+              .map(toUnifiedAsset)
+              .find((asset) => asset.sourceId === ref.sourceId) ?? null
+          );
+        case "Vendor":
+          return (
+            (await this.client.listVendors({}))
+              .map(toUnifiedVendor)
+              .find((vendor) => vendor.sourceId === ref.sourceId) ?? null
+          );
+        default:
+          return null;
+      }
+    } catch (error) {
+      if (error instanceof RecordNotFound) return null;
+      throw error;
+    }
+  }
+
+  async jobLineItems(job: UnifiedJob): Promise<UnifiedLineItem[]> {
+    const items = await this.client.listJobItems(job.sourceId);
+    return [...items]
+      .sort((a, b) => a.SortOrder - b.SortOrder)
+      .map((item) => toUnifiedLineItem(item, this.currency));
+  }
+
+  clearLoaders(): void {
+    this.client.forget();
+    for (const loader of [this.customerLoader, this.jobLoader, this.invoiceLoader]) loader.clearAll();
+    this.eventLoader.clearAll();
+    this.chemicalApplicationLoader.clearAll();
+  }
+
+  readonly lists = {
+    customers: (filter) =>
+      this.slice(async () =>
+        (await this.client.listCustomers({ search: filter.search })).map(toUnifiedCustomer),
+      ),
+
+    leads: (filter) => {
+      const status = filter.status;
+      // JobCloser leads are customers in status Lead: they are all NEW.
+      if (status !== undefined && status !== "NEW") return null;
+      return this.slice(async () =>
+        (await this.client.listCustomers({ status: "Lead", search: filter.search })).map(toUnifiedLead),
+      );
+    },
+
+    jobs: (filter) => {
+      if (filter.scheduledDate !== undefined || filter.assigneeId !== undefined) return null;
+      const statuses = filter.status ? JOB_STATUS_FILTER[filter.status] : undefined;
+      // One upstream status can be asked for; the pre-sale stages are three, filtered here.
+      const upstreamStatus = statuses?.length === 1 ? statuses[0] : undefined;
+      const { customerId } = filter;
+      return this.slice(async () =>
+        (await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }))
+          .filter(
+            all<JobRecord>(
+              statuses !== undefined && ((job) => statuses.includes(job.Status)),
+              customerId !== undefined && ((job) => job.CustomerId === customerId),
+            ),
+          )
+          .map((job) => toUnifiedJob(job, this.currency)),
+      );
+    },
+
+    siteVisits: (filter) => {
+      // Events are listed per job only: without a job there is no list to read.
+      const { jobId } = filter;
+      if (jobId === undefined) return null;
+      const status = filter.status ? VISIT_STATUS_FILTER[filter.status] : undefined;
+      return this.slice(async () => {
+        if (!(await this.ownJob(jobId))) return [];
+        const events = await this.client.listEvents(jobId, { date: filter.from });
+        return events
+          .filter(
+            all(
+              status !== undefined && ((event) => event.Status === status),
+              filter.customerId !== undefined && ((event) => event.CustomerId === filter.customerId),
+              filter.from !== undefined && ((event) => dateOf(event.StartDate) >= (filter.from ?? "")),
+              filter.to !== undefined && ((event) => dateOf(event.StartDate) <= (filter.to ?? "")),
+            ),
+          )
+          .map(toUnifiedSiteVisit);
+      });
+    },
+
+    invoices: (filter) => {
+      const status = filter.status ? INVOICE_STATUS_FILTER[filter.status] : undefined;
+      if (status === null) return null;
+      const customerId = filter.customerId ?? filter.jobId?.customerId;
+      const jobId = filter.jobId?.jobId;
+      return this.slice(async () =>
+        (await this.client.listInvoices({ status, start: filter.issuedFrom, end: filter.issuedTo }))
+          .filter(
+            all<InvoiceRecord>(
+              customerId !== undefined && ((invoice) => invoice.CustomerId === customerId),
+              jobId !== undefined && ((invoice) => invoice.JobId === jobId),
+            ),
+          )
+          .map((invoice) => toUnifiedInvoice(invoice, this.currency)),
+      );
+    },
+
+    payments: (filter) => {
+      const customerId = filter.customerId ?? filter.invoiceId?.customerId;
+      const invoiceId = filter.invoiceId?.invoiceId;
+      return this.slice(async () => {
+        const payments: UnifiedPayment[] = [];
+        for (const invoice of await this.client.listInvoices({})) {
+          if (customerId !== undefined && invoice.CustomerId !== customerId) continue;
+          if (invoiceId !== undefined && invoice.Id !== invoiceId) continue;
+          for (const payment of invoice.Payments)
+            payments.push(toUnifiedPayment(payment, invoice, this.currency));
+        }
+        return payments
+          .filter(
+            all<UnifiedPayment>(
+              filter.paidFrom !== undefined &&
+                ((payment) => dateOf(payment.paidAt) >= (filter.paidFrom ?? "")),
+              filter.paidTo !== undefined && ((payment) => dateOf(payment.paidAt) <= (filter.paidTo ?? "")),
+            ),
+          )
+          .sort(
+            (a, b) => Date.parse(b.paidAt) - Date.parse(a.paidAt) || a.sourceId.localeCompare(b.sourceId),
+          );
+      });
+    },
+
+    chemicalApplications: (filter) =>
+      this.slice(async () => {
+        if (!(await this.ownJob(filter.jobId))) return [];
+        const records = await this.client.listChemicalApplications(filter.jobId, {
+          eventId: filter.siteVisitId,
+          productId: filter.productId,
+        });
+        return records.map(toUnifiedChemicalApplication);
+      }),
+
+    crews: () => this.slice(async () => (await this.client.listCrews()).map(toUnifiedCrew)),
+    employees: () => this.slice(async () => (await this.client.listEmployees()).map(toUnifiedEmployee)),
+    products: () =>
+      this.slice(async () =>
+        (await this.client.listProducts()).map((product) => toUnifiedProduct(product, this.currency)),
+      ),
+    locations: () => this.slice(async () => (await this.client.listLocations()).map(toUnifiedLocation)),
+    assets: (filter) =>
+      this.slice(async () => (await this.client.listAssets({ search: filter.search })).map(toUnifiedAsset)),
+    vendors: (filter) =>
+      this.slice(async () => (await this.client.listVendors({ search: filter.search })).map(toUnifiedVendor)),
+  } satisfies StreamFactories;
+
+  /** Whether a job is the tenant's (job-scoped lists of another company's job would leak it). */
+  private async ownJob(jobId: string): Promise<boolean> {
+    try {
+      await this.jobLoader.load(jobId);
+      return true;
+    } catch (error) {
+      if (error instanceof RecordNotFound) return false;
+      throw error;
+    }
+  }
+
+  /** A stream over a whole list held in memory: any window is a slice, no further request. */
+  private slice<T>(records: () => Promise<T[]>): SourceStream<T> {
+    let loaded: Promise<T[]> | null = null;
+    return {
+      source: this.source,
+      maxPageSize: MAX_WINDOW,
+      fetch: async (offset, limit) => {
+        loaded ??= records();
+        const all = await loaded;
+        return { records: all.slice(offset, offset + limit), total: all.length };
+      },
+    };
+  }
+
+  /**
+   * A by-id loader that reads one record with `get`, but several with the company's list (one
+   * request instead of many), falling back to `get` for ids the list lacks (archived records).
+   */
+  private listBackedLoader<T extends { Id: string }>(
+    type: string,
+    get: (id: string) => Promise<T | null>,
+    list: () => Promise<T[]>,
+  ): DataLoader<string, T> {
+    return new DataLoader<string, T>(async (ids) => {
+      const fromList = new Map<string, T>();
+      if (ids.length > 1) {
+        for (const record of await list()) fromList.set(record.Id, record);
+      }
+      return Promise.all(
+        ids.map(async (id) => {
+          try {
+            const record = fromList.get(id) ?? (await get(id));
+            return record ?? new RecordNotFound("jobcloser", type, id);
+          } catch (error) {
+            return error as Error;
+          }
+        }),
+      );
+    });
+  }
+}
