@@ -266,10 +266,12 @@ export async function paginate<T>(streams: ListStream<T>[], options: PaginateOpt
   }
 
   // A filtered stream with nothing buffered may still hold matches further on: look before answering.
-  const unsure = states.filter(
-    (state) => state.stream.accept && state.buffer.length === 0 && !state.exhausted,
-  );
-  if (unsure.length > 0) await Promise.all(unsure.map((state) => refill(state, 1)));
+  // hasNextPage must be true only when a record follows: scan on until one matches or the list ends.
+  const isUnsure = (state: StreamState<T>) =>
+    Boolean(state.stream.accept) && state.buffer.length === 0 && !state.exhausted;
+  for (let unsure = states.filter(isUnsure); unsure.length > 0; unsure = states.filter(isUnsure)) {
+    await Promise.all(unsure.map((state) => refill(state, 1)));
+  }
 
   const failed = states.filter((state) => state.error);
   if (states.length > 0 && failed.length === states.length) {

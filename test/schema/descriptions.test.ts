@@ -37,6 +37,21 @@ describe("schema documentation", () => {
         .getImplementations(node)
         .objects.map((type) => type.name)
         .sort(),
-    ).toEqual(["Customer", "Estimate", "Invoice", "Job", "Lead", "Payment", "SiteVisit"]);
+    ).toEqual([
+      "Asset",
+      "ChemicalApplication",
+      "Crew",
+      "Customer",
+      "Employee",
+      "Estimate",
+      "Invoice",
+      "Job",
+      "Lead",
+      "Location",
+      "Payment",
+      "Product",
+      "SiteVisit",
+      "Vendor",
+    ]);
   });
 });
