@@ -6,21 +6,25 @@ import type { SourceId } from "../errors.js";
  * records never link across sources (references README, "Isolation").
  */
 
-export type NodeType =
-  | "Customer"
-  | "Job"
-  | "SiteVisit"
-  | "Invoice"
-  | "Payment"
-  | "Lead"
-  | "Estimate"
-  | "Crew"
-  | "Employee"
-  | "ChemicalApplication"
-  | "Product"
-  | "Location"
-  | "Asset"
-  | "Vendor";
+/** Every record type with a global id. */
+export const NODE_TYPES = [
+  "Customer",
+  "Job",
+  "SiteVisit",
+  "Invoice",
+  "Payment",
+  "Lead",
+  "Estimate",
+  "Crew",
+  "Employee",
+  "ChemicalApplication",
+  "Product",
+  "Location",
+  "Asset",
+  "Vendor",
+] as const;
+
+export type NodeType = (typeof NODE_TYPES)[number];
 
 export interface NodeRef {
   type: NodeType;

@@ -1,6 +1,6 @@
 import type { GatewayContext } from "../context.js";
 import { SUPPORTED_SOURCES } from "../datasources/index.js";
-import type { NodeRef, NodeType } from "../datasources/unified.js";
+import { NODE_TYPES, type NodeRef, type NodeType } from "../datasources/unified.js";
 import { BadInputError, type SourceId } from "../errors.js";
 
 /**
@@ -8,16 +8,6 @@ import { BadInputError, type SourceId } from "../errors.js";
  * so a global id alone says which upstream to ask; the locator finds records that have no by-id
  * endpoint upstream (CleanItAll payments, through their invoice).
  */
-
-const NODE_TYPES: readonly NodeType[] = [
-  "Customer",
-  "Job",
-  "SiteVisit",
-  "Invoice",
-  "Payment",
-  "Lead",
-  "Estimate",
-];
 
 export function encodeGlobalId(ref: NodeRef): string {
   const parts = [ref.type, ref.source, ref.sourceId, ...(ref.locator ? [ref.locator] : [])];
@@ -40,7 +30,7 @@ export function decodeGlobalId(
   const parts = Buffer.from(id, "base64url").toString("utf8").split(":");
   const [type, source, sourceId, locator, ...rest] = parts;
   if (!type || !source || !sourceId || rest.length > 0 || locator === "") throw invalid("not a global id");
-  if (!NODE_TYPES.includes(type as NodeType)) throw invalid("not a global id");
+  if (!(NODE_TYPES as readonly string[]).includes(type)) throw invalid("not a global id");
   if (!(SUPPORTED_SOURCES as readonly string[]).includes(source)) throw invalid(`unknown source "${source}"`);
   if (expected && !expected.includes(type as NodeType)) {
     throw invalid(`it is the id of a ${type}, expected ${expected.join(" or ")}`);

@@ -75,6 +75,8 @@ export interface GraphQLBody<T> {
 export interface HarnessOptions {
   /** Overrides merged into the gateway config (e.g. `cache: { ttlMs: 0 }`). */
   config?: Partial<GatewayConfigInput>;
+  /** JobCloser list snapshot lifetime (default 60 s; 0 to count every list read). */
+  jobcloserListCacheTtlMs?: number;
   /** Which upstreams the tenant has (default all). */
   upstreams?: Array<"cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo">;
 }
@@ -144,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
                   baseUrl: jobcloserUrl,
                   email: JOBCLOSER_DEMO_USER.email,
                   password: JOBCLOSER_DEMO_USER.password,
+                  listCacheTtlMs: options.jobcloserListCacheTtlMs ?? 60_000,
                 },
               }
             : {}),

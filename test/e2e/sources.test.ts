@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { JOBCLOSER_DEMO_COMPANY_ID } from "../../sim/jobcloser/index.js";
+import { globalId, type Harness, startHarness } from "../support/harness.js";
+
+/**
+ * The three newer upstreams through the real server: JobCloser company isolation, exact upstream
+ * request counts for nested queries over CleanEstimate Pro and JobCloser, and one query over all five.
+ */
+
+let h: Harness;
+beforeAll(async () => {
+  // Every JobCloser list read counts here: no snapshot outlives its request.
+  h = await startHarness({ jobcloserListCacheTtlMs: 0 });
+  // Sign in once up front (the session keeps the company for the tenant's life).
+  await h.gql("{ company(source: JOBCLOSER) { name } }");
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(() => h.resetCounts());
+
+const demo = () => h.jobcloser.company(JOBCLOSER_DEMO_COMPANY_ID);
+const other = () => {
+  const company = [...h.jobcloser.companies.values()].find(
+    (state) => state.company.Id !== JOBCLOSER_DEMO_COMPANY_ID,
+  );
+  if (!company) throw new Error("no second JobCloser company");
+  return company;
+};
+const first = <T>(values: Iterable<T>): T => {
+  for (const value of values) return value;
+  throw new Error("empty");
+};
+const distinct = <T>(values: Iterable<T>) => new Set(values).size;
+
+describe("JobCloser company isolation", () => {
+  it("reads another company's records as not found, whatever their type", async () => {
+    const foreign = other();
+    const invoice = [...foreign.invoices.values()].find((candidate) => candidate.Payments.length > 0);
+    if (!invoice) throw new Error("no paid invoice");
+    const ids = [
+      globalId("Customer", "jobcloser", first(foreign.customers.keys())),
+      globalId("Job", "jobcloser", first(foreign.jobs.keys())),
+      globalId("SiteVisit", "jobcloser", first(foreign.events.keys())),
+      globalId("Invoice", "jobcloser", invoice.Id),
+      globalId("Payment", "jobcloser", invoice.Payments[0]?.Id ?? "", invoice.Id),
+      globalId("ChemicalApplication", "jobcloser", first(foreign.chemicalApplications.keys())),
+      globalId("Crew", "jobcloser", first(foreign.crews.keys())),
+      globalId("Employee", "jobcloser", first(foreign.employees.keys())),
+      globalId("Product", "jobcloser", first(foreign.products.keys())),
+    ];
+    const { body } = await h.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", { ids });
+    expect(body).toEqual({ data: { nodes: ids.map(() => null) } });
+  });
+
+  it("returns nothing of another company through a job-scoped list", async () => {
+    const foreignJob = first(other().jobs.keys());
+    const { body } = await h.gql(
+      "query($job: ID!) { chemicalApplications(jobId: $job) { totalCount nodes { id } } siteVisits(jobId: $job) { nodes { id } } }",
+      { job: globalId("Job", "jobcloser", foreignJob) },
+    );
+    expect(body).toEqual({
+      data: { chemicalApplications: { totalCount: 0, nodes: [] }, siteVisits: { nodes: [] } },
+    });
+  });
+
+  it("reads its own records, and lists only its own", async () => {
+    const job = first(demo().jobs.values());
+    const { body } = await h.gql<{ job: { title: string }; crews: { nodes: Array<{ sourceId: string }> } }>(
+      "query($id: ID!) { job(id: $id) { title } crews(first: 100) { nodes { sourceId } } }",
+      { id: globalId("Job", "jobcloser", job.Id) },
+    );
+    expect(body.data?.job.title).toBe(job.Name);
+    expect(body.data?.crews.nodes.map((crew) => crew.sourceId).sort()).toEqual(
+      [...demo().crews.keys()].sort(),
+    );
+  });
+});
+
+describe("N+1 over the newer upstreams", () => {
+  it("CleanEstimate jobs { customer estimate invoices }: one GET per distinct record, the invoice list read once", async () => {
+    const { body } = await h.gql<{ jobs: { nodes: Array<{ sourceId: string }> } }>(
+      `{ jobs(first: 30, source: CLEANESTIMATE) { nodes { sourceId customer { name } estimate { total { amount } } invoices { nodes { number } } } } }`,
+    );
+    expect(body.errors).toBeUndefined();
+    const live = h.cleanestimate.account("demo").live;
+    const jobs = (body.data?.jobs.nodes ?? []).map((node) => live.jobs.get(node.sourceId));
+    expect(jobs).toHaveLength(30);
+    const estimates = jobs.map((job) => job?.estimate_id).filter((id): id is string => Boolean(id));
+    expect(h.counts()).toEqual({
+      "cleanestimate GET /api/v1/jobs": 1,
+      "cleanestimate GET /api/v1/clients/:id": distinct(jobs.map((job) => job?.client_id)),
+      ...(estimates.length > 0 ? { "cleanestimate GET /api/v1/estimates/:id": distinct(estimates) } : {}),
+      // No job filter upstream: the invoice list is read to its end once, shared by all 30 jobs.
+      "cleanestimate GET /api/v1/invoices": Math.ceil(live.invoices.size / 100),
+    });
+  });
+
+  it("JobCloser jobs { customer crew { members } lineItems }: lists instead of per-id reads", async () => {
+    const { body } = await h.gql<{ jobs: { nodes: Array<{ sourceId: string; lineItems: unknown[] }> } }>(
+      `{ jobs(first: 30, source: JOBCLOSER) { nodes { sourceId customer { name } crew { name members { firstName } } lineItems { amount { amount } } } } }`,
+    );
+    expect(body.errors).toBeUndefined();
+    const jobs = (body.data?.jobs.nodes ?? []).map((node) => demo().jobs.get(node.sourceId));
+    expect(jobs).toHaveLength(30);
+    const customers = new Set(jobs.map((job) => job?.CustomerId));
+    // Archived customers are not in the default customer list: those are read by id.
+    const archived = [...customers].filter((id) => demo().customers.get(id ?? "")?.Archived).length;
+    const withCrew = jobs.filter((job) => job?.CrewId).length;
+    expect(h.counts()).toEqual({
+      "jobcloser GET /api/jobs/getall": 1,
+      "jobcloser GET /api/customers/getall": 1,
+      ...(archived > 0 ? { "jobcloser GET /api/customers/get": archived } : {}),
+      ...(withCrew > 0
+        ? { "jobcloser GET /api/crews/getall": 1, "jobcloser GET /api/employees/getall": 1 }
+        : {}),
+      // Line items are per job upstream: one request each, no way around it.
+      "jobcloser GET /api/jobs/getlineitems": 30,
+    });
+  });
+});
+
+describe("one query over all five upstreams", () => {
+  it("invoices(first: 40) { customer } spans every source with the minimum requests", async () => {
+    const { body } = await h.gql<{
+      invoices: { nodes: Array<{ source: string; sourceId: string; customer: { name: string } }> };
+    }>("{ invoices(first: 40) { nodes { source sourceId customer { name } } } }");
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data?.invoices.nodes ?? [];
+    expect(nodes).toHaveLength(40);
+    const of = (source: string) =>
+      nodes.filter((node) => node.source === source).map((node) => node.sourceId);
+    const cleanitallCustomers = distinct(
+      of("CLEANITALL").map((id) => h.cleanitall.account("demo").invoices.get(id)?.customer_id),
+    );
+    const cleanestimateCustomers = distinct(
+      of("CLEANESTIMATE").map((id) => h.cleanestimate.account("demo").live.invoices.get(id)?.client_id),
+    );
+    const jobcloserCustomers = [...new Set(of("JOBCLOSER").map((id) => demo().invoices.get(id)?.CustomerId))];
+    const artisanCustomers = distinct(
+      of("ARTISAN").map(
+        (id) => h.artisan.companies.get("swift-plumbing")?.invoices.get(Number(id))?.customer_id,
+      ),
+    );
+    // CleverInvo's list items name their client, but the customer is read by id like any other.
+    const cleverinvoCustomers = distinct(
+      of("CLEVERINVO").map((id) => h.cleverinvo.account("demo").invoices.get(id)?.clientId),
+    );
+    const expected: Record<string, number> = {
+      "cleanitall GET /api/v1/invoices": 1,
+      "cleanestimate GET /api/v1/invoices": 1,
+      "jobcloser GET /api/invoices/getall": 1,
+      "artisan GET /api/v1/invoices": 1,
+      "artisan GET /api/v1/company": 1,
+      "cleverinvo GET /api/v1/invoices": 1,
+    };
+    const add = (key: string, count: number) => {
+      if (count > 0) expected[key] = count;
+    };
+    add("cleanitall GET /api/v1/customers/:id", cleanitallCustomers);
+    add("cleanestimate GET /api/v1/clients/:id", cleanestimateCustomers);
+    add("artisan GET /api/v1/customers/{id}", artisanCustomers);
+    add("cleverinvo GET /api/v1/clients/:id", cleverinvoCustomers);
+    if (jobcloserCustomers.length === 1) add("jobcloser GET /api/customers/get", 1);
+    if (jobcloserCustomers.length > 1) {
+      add("jobcloser GET /api/customers/getall", 1);
+      add(
+        "jobcloser GET /api/customers/get",
+        jobcloserCustomers.filter((id) => demo().customers.get(id ?? "")?.Archived).length,
+      );
+    }
+    expect(new Set(nodes.map((node) => node.source)).size).toBeGreaterThanOrEqual(3);
+    expect(h.counts()).toEqual(expected);
+  });
+
+  it("keeps the other four sources when JobCloser is down", async () => {
+    h.jobcloser.control.injectFault({ kind: "status", status: 503 });
+    try {
+      const { body } = await h.gql<{ invoices: { nodes: Array<{ source: string }> } }>(
+        "{ invoices(first: 30) { nodes { source } } }",
+      );
+      expect(body.data?.invoices.nodes).toHaveLength(30);
+      expect(body.data?.invoices.nodes.some((node) => node.source === "JOBCLOSER")).toBe(false);
+      expect(
+        body.errors?.map((error) => [error.extensions?.code, error.extensions?.source, error.path]),
+      ).toEqual([["UPSTREAM_UNAVAILABLE", "jobcloser", ["invoices"]]]);
+    } finally {
+      h.jobcloser.control.clearFaults();
+    }
+  });
+});
