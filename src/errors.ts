@@ -51,6 +51,21 @@ export class BadInputError extends GatewayError {
   }
 }
 
+/**
+ * A source cannot serve a list the way it was asked (JobCloser lists events per job only). Thrown
+ * by stream factories: a list restricted to that source fails with it; a list spanning several
+ * sources leaves that source out, as the field's description says.
+ */
+export class UnsupportedBySourceError extends BadInputError {
+  constructor(
+    readonly upstream: SourceId,
+    message: string,
+    argument?: string,
+  ) {
+    super(message, argument);
+  }
+}
+
 export class UnauthenticatedError extends GatewayError {
   constructor(
     message = "Missing or invalid API key: send it as `Authorization: Bearer <key>` or `X-API-Key`.",

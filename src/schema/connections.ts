@@ -4,7 +4,7 @@ import type { GatewayContext } from "../context.js";
 import type { ListKind, ListKinds } from "../datasources/datasource.js";
 import { SUPPORTED_SOURCES } from "../datasources/index.js";
 import { AllSourcesFailedError, type ListStream, type Page, paginate } from "../datasources/paging.js";
-import { BadInputError, type SourceId } from "../errors.js";
+import { BadInputError, type SourceId, UnsupportedBySourceError } from "../errors.js";
 import { builder, type Types } from "./builder.js";
 import {
   AssetRef,
@@ -163,7 +163,13 @@ export async function resolveList<K extends ListKind>(
       | ((filter: ListKinds[K]["filter"]) => ListStream<ListKinds[K]["record"]> | null)
       | undefined;
     const filter = factory ? filterFor(source) : null;
-    const stream = factory && filter ? factory(filter) : null;
+    let stream: ListStream<ListKinds[K]["record"]> | null = null;
+    try {
+      stream = factory && filter ? factory(filter) : null;
+    } catch (error) {
+      // Asked of this source alone, its limitation is the answer; across sources, it sits out.
+      if (!(error instanceof UnsupportedBySourceError) || args.source) throw error;
+    }
     if (stream) streams.push(stream);
   }
   const located = (error: Error) => locatedError(error, info.fieldNodes, responsePathAsArray(info.path));

@@ -189,3 +189,56 @@ describe("one query over all five upstreams", () => {
     }
   });
 });
+
+describe("what an upstream cannot list", () => {
+  it("refuses JobCloser site visits without a job, naming the argument, and asks no upstream", async () => {
+    const { body } = await h.gql("{ siteVisits(source: JOBCLOSER) { nodes { id } } }");
+    expect(body.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", argument: "jobId" });
+    expect(body.errors?.[0]?.message).toBe(
+      "JobCloser lists calendar events per job only: pass jobId (or query Job.siteVisits).",
+    );
+    expect(h.counts()).toEqual({});
+  });
+
+  it("lists a JobCloser job's events as site visits, earliest first", async () => {
+    const job = [...demo().jobs.values()].find(
+      (candidate) => [...demo().events.values()].filter((e) => e.JobId === candidate.Id).length > 1,
+    );
+    if (!job) throw new Error("no job with events");
+    const events = [...demo().events.values()]
+      .filter((event) => event.JobId === job.Id)
+      .sort((a, b) => Date.parse(a.StartDate) - Date.parse(b.StartDate) || a.Id.localeCompare(b.Id));
+    const { body } = await h.gql<{
+      siteVisits: { nodes: Array<{ sourceId: string; title: string; scheduledAt: string }> };
+    }>("query($job: ID!) { siteVisits(jobId: $job, first: 100) { nodes { sourceId title scheduledAt } } }", {
+      job: globalId("Job", "jobcloser", job.Id),
+    });
+    expect(body.data?.siteVisits.nodes).toEqual(
+      events.map((event) => ({ sourceId: event.Id, title: event.Title, scheduledAt: event.StartDate })),
+    );
+  });
+
+  it("leaves JobCloser out of site visits across sources (as documented) without an error", async () => {
+    const { body } = await h.gql<{ siteVisits: { nodes: Array<{ source: string }> } }>(
+      "{ siteVisits(first: 10) { nodes { source } } }",
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.siteVisits.nodes.map((node) => node.source)).toEqual(Array(10).fill("ARTISAN"));
+  });
+
+  it("a JobCloser customer in status Lead is its own lead", async () => {
+    const lead = [...demo().customers.values()].find(
+      (customer) => customer.Status === "Lead" && !customer.Archived,
+    );
+    if (!lead) throw new Error("no lead");
+    const { body } = await h.gql<{
+      customer: { status: string; leads: Array<{ id: string; name: string; status: string }> };
+    }>("query($id: ID!) { customer(id: $id) { status leads { id name status } } }", {
+      id: globalId("Customer", "jobcloser", lead.Id),
+    });
+    expect(body.data?.customer).toEqual({
+      status: "LEAD",
+      leads: [{ id: globalId("Lead", "jobcloser", lead.Id), name: lead.Name, status: "NEW" }],
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { UnsupportedBySourceError } from "../../errors.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream } from "../paging.js";
 import { RecordNotFound } from "../rest.js";
@@ -137,7 +138,7 @@ export class JobCloserDatasource implements Datasource {
 
   async company(): Promise<UnifiedCompany | null> {
     const record = await this.client.getCompany();
-    return record && toUnifiedCompany(record);
+    return record && toUnifiedCompany(record, this.currency);
   }
 
   async load(ref: NodeRef): Promise<UnifiedNode | null> {
@@ -256,7 +257,13 @@ export class JobCloserDatasource implements Datasource {
     siteVisits: (filter) => {
       // Events are listed per job only: without a job there is no list to read.
       const { jobId } = filter;
-      if (jobId === undefined) return null;
+      if (jobId === undefined) {
+        throw new UnsupportedBySourceError(
+          "jobcloser",
+          "JobCloser lists calendar events per job only: pass jobId (or query Job.siteVisits).",
+          "jobId",
+        );
+      }
       const status = filter.status ? VISIT_STATUS_FILTER[filter.status] : undefined;
       return this.slice(async () => {
         if (!(await this.ownJob(jobId))) return [];

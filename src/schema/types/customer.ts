@@ -161,8 +161,18 @@ CustomerRef.implement({
       type: [LeadRef],
       nullable: true,
       description:
-        "The sales leads this customer came from: CleanEstimate Pro leads named by the customer's estimates.",
+        "The sales leads this customer came from: CleanEstimate Pro leads named by the customer's estimates; a JobCloser customer in status Lead is its own lead.",
       resolve: async (customer, _args, context, info) => {
+        // JobCloser keeps leads as customers: the lead is this very record.
+        if (customer.source === "jobcloser") {
+          if (customer.status !== "LEAD") return [];
+          const lead = await context.load({
+            type: "Lead",
+            source: customer.source,
+            sourceId: customer.sourceId,
+          });
+          return lead?.__typename === "Lead" ? [lead] : [];
+        }
         const leadIds = new Set<string>();
         let after: string | null = null;
         // Estimates are the only link from a client to its leads upstream: read them all.
