@@ -164,6 +164,7 @@ export class JobCloserClient extends RestClient {
 
   /** A chemical application has no company of its own: it is the tenant's when its job is. */
   async getChemicalApplication(id: string): Promise<ChemicalApplicationRecord | null> {
+    await this.companyId();
     const record = await this.call(
       {
         method: "GET",
@@ -275,10 +276,9 @@ export class JobCloserClient extends RestClient {
     schema: z.ZodType<T>,
     companyOf: (record: T) => string,
   ) {
-    const [companyId, record] = await Promise.all([
-      this.companyId(),
-      this.call({ method: "GET", path: route, route, query: { id } }, schema),
-    ]);
+    // Signed in first: a failed sign-in sends no data request (none left in flight after it failed).
+    const companyId = await this.companyId();
+    const record = await this.call({ method: "GET", path: route, route, query: { id } }, schema);
     return record && companyOf(record) === companyId ? record : null;
   }
 

@@ -109,8 +109,16 @@ export function toUnifiedLead(record: CustomerRecord): UnifiedLead {
     email: record.Email,
     phone: record.Phone,
     address: address(record.JobAddress1, record.JobAddress2, record.JobCity, record.JobState, record.JobZip),
-    status: record.Status === "Lead" ? "NEW" : record.Status === "Active" ? "WON" : "LOST",
-    sourceStatus: record.Status,
+    // An archived lead was dropped, not "not yet contacted": LOST, like its INACTIVE customer view.
+    status:
+      record.Status === "Lead"
+        ? record.Archived
+          ? "LOST"
+          : "NEW"
+        : record.Status === "Active"
+          ? "WON"
+          : "LOST",
+    sourceStatus: record.Archived ? `${record.Status} (archived)` : record.Status,
     serviceInterests: [],
     notes: null,
     channel: record.ReferredBy,
@@ -238,8 +246,9 @@ export function toUnifiedInvoice(record: InvoiceRecord, currency: string): Unifi
     sentAt: null,
     paidAt:
       record.Status === "Paid"
-        ? (record.Payments.map((p) => p.Date)
-            .sort()
+        ? // The latest instant: texts with different offsets (the DST fall-back hour) do not sort as text.
+          (record.Payments.map((p) => p.Date)
+            .sort((a, b) => Date.parse(a) - Date.parse(b))
             .at(-1) ?? null)
         : null,
     notes: null,
@@ -413,7 +422,7 @@ export function toUnifiedVendor(record: VendorRecord): UnifiedVendor {
   };
 }
 
-export function toUnifiedCompany(record: CompanyRecord): UnifiedCompany {
+export function toUnifiedCompany(record: CompanyRecord, currency: string): UnifiedCompany {
   return {
     source,
     slug: record.Id,
@@ -430,8 +439,9 @@ export function toUnifiedCompany(record: CompanyRecord): UnifiedCompany {
       record.PhysicalState,
       record.PhysicalZip,
     ),
-    currency: "USD",
-    timezone: record.TimeZone,
+    currency,
+    // `TimeZone` is a Windows zone name (`Eastern Standard Time`); every timestamp is rendered in Central time.
+    timezone: "America/Chicago",
     locale: "en",
     plan: null,
   };
