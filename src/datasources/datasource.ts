@@ -7,6 +7,7 @@ import type {
   LeadStatus,
   NodeRef,
   SiteVisitStatus,
+  TeamMemberRef,
   UnifiedAsset,
   UnifiedChemicalApplication,
   UnifiedCompany,
@@ -124,6 +125,14 @@ export interface Datasource {
   load(ref: NodeRef): Promise<UnifiedNode | null>;
   /** The account or company profile, when the upstream has one. */
   company?(): Promise<UnifiedCompany | null>;
+  /** A job's catalog products, where the upstream links them (JobCloser). */
+  jobProducts?(job: UnifiedJob): Promise<UnifiedProduct[]>;
+  /** The upstream's registered webhook endpoints (CleanEstimate Pro). */
+  webhookEndpoints?(): Promise<
+    Array<{ sourceId: string; name: string; url: string; events: string[]; createdAt: string }>
+  >;
+  /** A team member (user account) by id, where the upstream has them (JobCloser). */
+  teamMember?(id: string): Promise<TeamMemberRef | null>;
   /** A job's line items, where the upstream keeps them on the job (JobCloser). */
   jobLineItems?(job: UnifiedJob): Promise<UnifiedLineItem[]>;
   /** An invoice rendered as a PDF by the upstream (CleverInvo); null when the invoice does not exist. */

@@ -75,6 +75,8 @@ interface RecordBase {
 
 export interface TeamMemberRef {
   sourceId: string;
+  /** Where the upstream gives it (JobCloser accounts). */
+  email?: string | null;
   /** Null when the upstream only gives the id (CleanItAll), or the record came from a list. */
   name: string | null;
 }
@@ -109,6 +111,8 @@ export interface UnifiedJob extends RecordBase {
   customerId: string;
   crewId: string | null;
   locationId: string | null;
+  /** The account that sold the job, where the upstream records one (JobCloser). */
+  salespersonId?: string | null;
   title: string;
   description: string | null;
   status: JobStatus;

@@ -16,6 +16,7 @@ import "./types/product.js";
 import "./types/location.js";
 import "./types/asset.js";
 import "./types/vendor.js";
+import "./types/webhookEndpoint.js";
 import "./types/company.js";
 
 /** The gateway's GraphQL schema. This file only imports: each type registers itself. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CLEANESTIMATE_DEMO_KEY } from "../../sim/cleanestimate/index.js";
 import { JOBCLOSER_DEMO_COMPANY_ID } from "../../sim/jobcloser/index.js";
-import { globalId, type Harness, startHarness } from "../support/harness.js";
+import { ALL_KEY, globalId, type Harness, startHarness } from "../support/harness.js";
 
 /**
  * The three newer upstreams through the real server: JobCloser company isolation, exact upstream
@@ -240,5 +241,57 @@ describe("what an upstream cannot list", () => {
       status: "LEAD",
       leads: [{ id: globalId("Lead", "jobcloser", lead.Id), name: lead.Name, status: "NEW" }],
     });
+  });
+});
+
+describe("every read endpoint is reachable", () => {
+  it("JobCloser Job.salesperson (account/get) and Job.products (products/getforjob)", async () => {
+    const job = [...demo().jobs.values()].find(
+      (candidate) =>
+        candidate.SalespersonUserId &&
+        [...demo().jobItems.values()].some((item) => item.JobId === candidate.Id && item.ProductId),
+    );
+    if (!job?.SalespersonUserId) throw new Error("no job with a salesperson and products");
+    const account = demo().accounts.get(job.SalespersonUserId);
+    const productIds: string[] = [];
+    for (const item of [...demo().jobItems.values()]
+      .filter((candidate) => candidate.JobId === job.Id)
+      .sort((a, b) => a.SortOrder - b.SortOrder)) {
+      if (item.ProductId && !productIds.includes(item.ProductId)) productIds.push(item.ProductId);
+    }
+    const { body } = await h.gql<{
+      job: { salesperson: { name: string; email: string }; products: Array<{ sourceId: string }> };
+    }>("query($id: ID!) { job(id: $id) { salesperson { name email } products { sourceId } } }", {
+      id: globalId("Job", "jobcloser", job.Id),
+    });
+    expect(body.data?.job).toEqual({
+      salesperson: { name: `${account?.FirstName} ${account?.LastName}`, email: account?.Email },
+      products: productIds.map((sourceId) => ({ sourceId })),
+    });
+    expect(JSON.stringify(body)).not.toContain(account?.Password ?? "never");
+  });
+
+  it("CleanEstimate webhook endpoints: an admin read, without secrets", async () => {
+    const registered = await fetch(`${h.cleanestimate.baseUrl}/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${CLEANESTIMATE_DEMO_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Ops", url: "https://example.com/hook", events: ["lead.created"] }),
+    });
+    const created = ((await registered.json()) as { data: { id: string; secret: string } }).data;
+    const query = "{ webhookEndpoints(source: CLEANESTIMATE) { sourceId name url events } }";
+    const { body } = await h.gql<{ webhookEndpoints: Array<{ sourceId: string }> }>(
+      query,
+      undefined,
+      ALL_KEY,
+    );
+    expect(body.data?.webhookEndpoints).toContainEqual({
+      sourceId: created.id,
+      name: "Ops",
+      url: "https://example.com/hook",
+      events: ["lead.created"],
+    });
+    expect(JSON.stringify(body)).not.toContain(created.secret);
+    const refused = await h.gql(query);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });

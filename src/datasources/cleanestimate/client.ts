@@ -16,6 +16,8 @@ import {
   type LeadRecord,
   leadRecord,
   single,
+  type WebhookEndpointRecord,
+  webhookEndpointRecord,
 } from "./records.js";
 
 /**
@@ -26,7 +28,7 @@ import {
 
 export const CLEANESTIMATE_MAX_PAGE = 100;
 
-export type ListPath = "/leads" | "/clients" | "/estimates" | "/jobs" | "/invoices";
+export type ListPath = "/leads" | "/clients" | "/estimates" | "/jobs" | "/invoices" | "/webhooks";
 
 export interface CursorPage<T> {
   records: T[];
@@ -89,6 +91,25 @@ export class CleanEstimateClient extends RestClient {
     limit: number,
   ): Promise<CursorPage<InvoiceRecord>> {
     return this.listFrom("/invoices", invoiceRecord, status, from, limit);
+  }
+
+  /** Every registered webhook endpoint (a short list: read to its end). */
+  async listWebhookEndpoints(): Promise<WebhookEndpointRecord[]> {
+    const endpoints: WebhookEndpointRecord[] = [];
+    let from: CursorPosition = { c: null, s: 0 };
+    for (;;) {
+      const page = await this.listFrom(
+        "/webhooks",
+        webhookEndpointRecord,
+        undefined,
+        from,
+        CLEANESTIMATE_MAX_PAGE,
+      );
+      endpoints.push(...page.records);
+      const next = page.after.at(-1);
+      if (page.done || !next) return endpoints;
+      from = next;
+    }
   }
 
   private async getOne<T>(route: string, path: string, schema: z.ZodType<T>): Promise<T | null> {

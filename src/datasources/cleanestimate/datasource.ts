@@ -134,6 +134,17 @@ export class CleanEstimateDatasource implements Datasource {
     }
   }
 
+  async webhookEndpoints() {
+    const endpoints = await this.client.listWebhookEndpoints();
+    return endpoints.map((endpoint) => ({
+      sourceId: endpoint.id,
+      name: endpoint.name,
+      url: endpoint.url,
+      events: endpoint.events,
+      createdAt: endpoint.created_at,
+    }));
+  }
+
   clearLoaders(): void {
     this.client.forget();
     for (const loader of [

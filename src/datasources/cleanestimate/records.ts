@@ -130,6 +130,15 @@ export const invoiceRecord = z.object({
   updated_at: datetime,
 });
 
+/** A registered webhook endpoint; its `secret` is only ever shown when created. */
+export const webhookEndpointRecord = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  created_at: datetime,
+});
+
 export const single = <T extends z.ZodType>(record: T) => z.object({ data: record });
 
 export const cursorList = <T extends z.ZodType>(record: T) =>
@@ -140,3 +149,4 @@ export type ClientRecord = z.infer<typeof clientRecord>;
 export type EstimateRecord = z.infer<typeof estimateRecord>;
 export type JobRecord = z.infer<typeof jobRecord>;
 export type InvoiceRecord = z.infer<typeof invoiceRecord>;
+export type WebhookEndpointRecord = z.infer<typeof webhookEndpointRecord>;

@@ -3,7 +3,9 @@ import { UpstreamError } from "../../errors.js";
 import type { HttpLayer, UpstreamRequest, UpstreamTarget } from "../http.js";
 import { RestClient } from "../rest.js";
 import {
+  type AccountRecord,
   type AssetRecord,
+  accountRecord,
   assetRecord,
   type ChemicalApplicationRecord,
   type CompanyRecord,
@@ -217,6 +219,18 @@ export class JobCloserClient extends RestClient {
   /** A job's events; the caller passes a job already known to be the tenant's. */
   listEvents(jobId: string, filter: ListFilter = {}): Promise<EventRecord[]> {
     return this.jobList("/events/getall", eventRecord, { jobId, ...filter }, (records, companyId) =>
+      records.filter((record) => record.CompanyId === companyId),
+    );
+  }
+
+  /** A user account (salespeople are accounts); null when it is another company's. */
+  getAccount(id: string): Promise<AccountRecord | null> {
+    return this.getById("/account/get", id, accountRecord, (r) => r.CompanyId);
+  }
+
+  /** The distinct products a job's line items use, in line order (the caller checked the job). */
+  listProductsForJob(jobId: string): Promise<ProductRecord[]> {
+    return this.jobList("/products/getforjob", productRecord, { jobId }, (records, companyId) =>
       records.filter((record) => record.CompanyId === companyId),
     );
   }

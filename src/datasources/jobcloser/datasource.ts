@@ -8,11 +8,13 @@ import type {
   JobStatus,
   NodeRef,
   SiteVisitStatus,
+  TeamMemberRef,
   UnifiedCompany,
   UnifiedJob,
   UnifiedLineItem,
   UnifiedNode,
   UnifiedPayment,
+  UnifiedProduct,
 } from "../unified.js";
 import type { JobCloserClient } from "./client.js";
 import {
@@ -32,7 +34,7 @@ import {
   toUnifiedSiteVisit,
   toUnifiedVendor,
 } from "./mappers.js";
-import type { CustomerRecord, InvoiceRecord, JobRecord } from "./records.js";
+import type { AccountRecord, CustomerRecord, InvoiceRecord, JobRecord } from "./records.js";
 
 /**
  * JobCloser as a gateway datasource. Lists come whole from `getall` (held as snapshots by the
@@ -127,6 +129,10 @@ export class JobCloserDatasource implements Datasource {
     ),
   );
 
+  private readonly accountLoader = new DataLoader<string, AccountRecord | null>((ids) =>
+    Promise.all(ids.map((id) => this.client.getAccount(id).catch((error: Error) => error))),
+  );
+
   constructor(
     private readonly client: JobCloserClient,
     private readonly currency: string,
@@ -207,6 +213,22 @@ export class JobCloserDatasource implements Datasource {
     }
   }
 
+  async jobProducts(job: UnifiedJob): Promise<UnifiedProduct[]> {
+    const products = await this.client.listProductsForJob(job.sourceId);
+    return products.map((product) => toUnifiedProduct(product, this.currency));
+  }
+
+  async teamMember(id: string): Promise<TeamMemberRef | null> {
+    const account = await this.accountLoader.load(id);
+    return (
+      account && {
+        sourceId: account.Id,
+        name: `${account.FirstName} ${account.LastName}`.trim(),
+        email: account.Email,
+      }
+    );
+  }
+
   async jobLineItems(job: UnifiedJob): Promise<UnifiedLineItem[]> {
     const items = await this.client.listJobItems(job.sourceId);
     return [...items]
@@ -218,6 +240,7 @@ export class JobCloserDatasource implements Datasource {
     this.client.forget();
     for (const loader of [this.customerLoader, this.jobLoader, this.invoiceLoader]) loader.clearAll();
     this.eventLoader.clearAll();
+    this.accountLoader.clearAll();
     this.chemicalApplicationLoader.clearAll();
   }
 

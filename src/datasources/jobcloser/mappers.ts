@@ -146,6 +146,7 @@ export function toUnifiedJob(record: JobRecord, currency: string): UnifiedJob {
     customerId: record.CustomerId,
     crewId: record.CrewId,
     locationId: record.LocationId,
+    salespersonId: record.SalespersonUserId,
     title: record.Name,
     description: record.Description,
     status: JOB_STATUS[record.Status],

@@ -23,6 +23,16 @@ const audit = {
 export const envelope = z.object({ Success: z.boolean(), Message: z.string(), Result: z.unknown() });
 
 export const signedInAccount = z.object({ CompanyId: id });
+
+/** A user account as a team member: names and contact only (never its `Password`). */
+export const accountRecord = z.object({
+  Id: id,
+  CompanyId: id,
+  FirstName: z.string(),
+  LastName: z.string(),
+  Email: z.string(),
+  Phone: z.string().nullable(),
+});
 export const zapierCompany = z.object({ Id: id });
 
 export const companyRecord = z.object({
@@ -285,3 +295,4 @@ export type InvoiceRecord = z.infer<typeof invoiceRecord>;
 export type PaymentRecord = z.infer<typeof paymentRecord>;
 export type AssetRecord = z.infer<typeof assetRecord>;
 export type VendorRecord = z.infer<typeof vendorRecord>;
+export type AccountRecord = z.infer<typeof accountRecord>;

@@ -70,6 +70,11 @@ TeamMemberObjectRef.implement({
       nullable: true,
       description: "Name, where the upstream gives it (CleanItAll gives only ids).",
     }),
+    email: t.string({
+      nullable: true,
+      description: "Email address, where the upstream gives it (JobCloser accounts).",
+      resolve: (member) => member.email ?? null,
+    }),
   }),
 });
 

@@ -26,6 +26,7 @@ import {
   LocationRef,
   MoneyRef,
   NodeRef,
+  ProductRef,
   TeamMemberObjectRef,
 } from "../refs.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
@@ -143,6 +144,27 @@ JobRef.implement({
       nullable: true,
       description: "The branch the job belongs to (JobCloser).",
       resolve: (job, _args, context) => related<UnifiedLocation>(context, job, "Location", job.locationId),
+    }),
+    salesperson: t.field({
+      type: TeamMemberObjectRef,
+      nullable: true,
+      description: "Who sold the job, where the upstream records it (JobCloser).",
+      resolve: async (job, _args, context) => {
+        const datasource = context.datasources.get(job.source);
+        const member =
+          job.salespersonId && datasource?.teamMember ? await datasource.teamMember(job.salespersonId) : null;
+        return member ? { ...member, source: job.source } : null;
+      },
+    }),
+    products: t.field({
+      type: [ProductRef],
+      nullable: true,
+      description:
+        "The catalog products the job's line items use, in line order (JobCloser); null elsewhere.",
+      resolve: async (job, _args, context) => {
+        const datasource = context.datasources.get(job.source);
+        return datasource?.jobProducts ? datasource.jobProducts(job) : null;
+      },
     }),
     lineItems: t.field({
       type: [LineItemRef],
