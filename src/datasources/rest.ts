@@ -1,8 +1,9 @@
 import DataLoader from "dataloader";
-import type { z } from "zod";
+import { z as zod } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
 import type { HttpLayer, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
 import { buildQueryString } from "./http.js";
+import { planPageRequests, type StreamPage } from "./paging.js";
 
 /**
  * Base of every upstream client: sends through the shared HTTP layer, de-duplicates identical
@@ -34,7 +35,7 @@ export abstract class RestClient {
   }
 
   /** Parses a body against the reference's shape; a mismatch names the first bad path. */
-  protected parse<T>(schema: z.ZodType<T>, body: unknown, request: UpstreamRequest): T {
+  protected parse<T>(schema: zod.ZodType<T>, body: unknown, request: UpstreamRequest): T {
     const result = schema.safeParse(body);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
@@ -63,6 +64,55 @@ export abstract class RestClient {
   /** Forgets this request's GET responses, so the next read goes to the cache or upstream again. */
   forget(): void {
     this.memo.clear();
+  }
+
+  /**
+   * One record from a `{"data": record}` endpoint (every REST upstream here but JobCloser); null
+   * for the statuses that mean "not this tenant's record" (404, and 403 for ARTISAN).
+   */
+  protected async getOne<T>(
+    route: string,
+    path: string,
+    schema: zod.ZodType<T>,
+    options: { notFound?: readonly number[]; ttlMs?: number } = {},
+  ): Promise<T | null> {
+    const request: UpstreamRequest = { method: "GET", path, route };
+    const response = await this.send(request, options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {});
+    if ((options.notFound ?? [404]).includes(response.status)) return null;
+    if (response.status !== 200)
+      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
+    return this.parse(zod.object({ data: schema }), response.body, request).data as T;
+  }
+
+  /**
+   * Records at positions [offset, offset + limit) of a page-numbered list (ARTISAN, CleverInvo):
+   * the window is mapped to the fewest page requests (usually one, by choosing the page size),
+   * sent concurrently.
+   */
+  protected async pageNumberWindow<T, P>(
+    list: { route: string; schema: zod.ZodType<P>; sizeParam: string; maxPerPage: number },
+    read: (page: P) => { records: T[]; total: number },
+    query: Record<string, string | undefined>,
+    offset: number,
+    limit: number,
+  ): Promise<StreamPage<T>> {
+    const plans = planPageRequests(offset, limit, list.maxPerPage);
+    const pages = await Promise.all(
+      plans.map(async (plan) => {
+        const request: UpstreamRequest = {
+          method: "GET",
+          path: list.route,
+          route: list.route,
+          query: { ...query, page: plan.page, [list.sizeParam]: plan.perPage },
+        };
+        const response = await this.send(request);
+        if (response.status !== 200)
+          throw this.unexpected(request, response, upstreamErrorMessage(response.body));
+        const page = read(this.parse(list.schema, response.body, request));
+        return { records: page.records.slice(plan.skip, plan.skip + plan.take), total: page.total };
+      }),
+    );
+    return { records: pages.flatMap((page) => page.records), total: pages[0]?.total ?? 0 };
   }
 
   /** Drops this tenant's cached GETs below `pathPrefix` (after a write). */
@@ -104,4 +154,14 @@ export function byIdLoader<T>(
       ),
     ),
   );
+}
+
+/** The upstream's own error text: `{"error": "..."}` or `{"error": {"message": "..."}}` bodies. */
+export function upstreamErrorMessage(body: unknown): string | undefined {
+  if (!body || typeof body !== "object" || !("error" in body)) return undefined;
+  const error = (body as { error: unknown }).error;
+  if (typeof error === "string") return error;
+  if (error && typeof error === "object" && "message" in error)
+    return String((error as { message: unknown }).message);
+  return undefined;
 }

@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import type { UpstreamRequest } from "../http.js";
-import { planPageRequests, type StreamPage } from "../paging.js";
+import type { StreamPage } from "../paging.js";
 import { RestClient } from "../rest.js";
 import {
   type CompanyRecord,
@@ -13,7 +12,6 @@ import {
   jobRecord,
   list,
   type SiteVisitRecord,
-  single,
   siteVisitRecord,
 } from "./records.js";
 
@@ -24,6 +22,16 @@ import {
  */
 
 export const ARTISAN_MAX_PAGE = 100;
+
+/** Another company's record answers 403: for this tenant it does not exist either. */
+const NOT_FOUND = { notFound: [404, 403] } as const;
+
+const listOf = <T>(route: string, schema: z.ZodType<T>) => ({
+  route,
+  schema: list(schema),
+  sizeParam: "per_page",
+  maxPerPage: ARTISAN_MAX_PAGE,
+});
 
 export type CustomerQuery = { search?: string };
 export type JobQuery = { customer_id?: string; status?: string };
@@ -38,93 +46,77 @@ export type InvoiceQuery = { from?: string; to?: string; customer_id?: string; p
 
 export class ArtisanClient extends RestClient {
   getCompany(ttlMs: number): Promise<CompanyRecord | null> {
-    return this.getOne("/company", "/company", companyRecord, ttlMs);
+    return this.getOne("/company", "/company", companyRecord, { ...NOT_FOUND, ttlMs });
   }
 
   /** The public profile of any company (the one endpoint that needs no token). */
   getPublicCompany(slug: string): Promise<CompanyRecord | null> {
-    return this.getOne("/companies/{slug}", `/companies/${encodeURIComponent(slug)}`, companyRecord);
+    return this.getOne(
+      "/companies/{slug}",
+      `/companies/${encodeURIComponent(slug)}`,
+      companyRecord,
+      NOT_FOUND,
+    );
   }
 
   getCustomer(id: string): Promise<CustomerRecord | null> {
-    return this.getOne("/customers/{id}", `/customers/${encodeURIComponent(id)}`, customerRecord);
+    return this.getOne("/customers/{id}", `/customers/${encodeURIComponent(id)}`, customerRecord, NOT_FOUND);
   }
 
   getJob(id: string): Promise<JobRecord | null> {
-    return this.getOne("/jobs/{id}", `/jobs/${encodeURIComponent(id)}`, jobRecord);
+    return this.getOne("/jobs/{id}", `/jobs/${encodeURIComponent(id)}`, jobRecord, NOT_FOUND);
   }
 
   getSiteVisit(id: string): Promise<SiteVisitRecord | null> {
-    return this.getOne("/site-visits/{id}", `/site-visits/${encodeURIComponent(id)}`, siteVisitRecord);
+    return this.getOne(
+      "/site-visits/{id}",
+      `/site-visits/${encodeURIComponent(id)}`,
+      siteVisitRecord,
+      NOT_FOUND,
+    );
   }
 
   getInvoice(id: string): Promise<InvoiceRecord | null> {
-    return this.getOne("/invoices/{id}", `/invoices/${encodeURIComponent(id)}`, invoiceRecord);
+    return this.getOne("/invoices/{id}", `/invoices/${encodeURIComponent(id)}`, invoiceRecord, NOT_FOUND);
   }
 
   listCustomers(query: CustomerQuery, offset: number, limit: number): Promise<StreamPage<CustomerRecord>> {
-    return this.listWindow("/customers", customerRecord, query, offset, limit);
+    return this.pageNumberWindow(
+      listOf("/customers", customerRecord),
+      (page) => ({ records: page.data, total: page.meta.total }),
+      query,
+      offset,
+      limit,
+    );
   }
 
   listJobs(query: JobQuery, offset: number, limit: number): Promise<StreamPage<JobRecord>> {
-    return this.listWindow("/jobs", jobRecord, query, offset, limit);
+    return this.pageNumberWindow(
+      listOf("/jobs", jobRecord),
+      (page) => ({ records: page.data, total: page.meta.total }),
+      query,
+      offset,
+      limit,
+    );
   }
 
   listSiteVisits(query: SiteVisitQuery, offset: number, limit: number): Promise<StreamPage<SiteVisitRecord>> {
-    return this.listWindow("/site-visits", siteVisitRecord, query, offset, limit);
+    return this.pageNumberWindow(
+      listOf("/site-visits", siteVisitRecord),
+      (page) => ({ records: page.data, total: page.meta.total }),
+      query,
+      offset,
+      limit,
+    );
   }
 
   listInvoices(query: InvoiceQuery, offset: number, limit: number): Promise<StreamPage<InvoiceRecord>> {
-    return this.listWindow("/invoices", invoiceRecord, query, offset, limit);
-  }
-
-  private async getOne<T>(
-    route: string,
-    path: string,
-    schema: z.ZodType<T>,
-    ttlMs?: number,
-  ): Promise<T | null> {
-    const request: UpstreamRequest = { method: "GET", path, route };
-    const response = await this.send(request, ttlMs !== undefined ? { ttlMs } : {});
-    if (response.status === 404 || response.status === 403) return null;
-    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
-    return this.parse(single(schema), response.body, request).data as T;
-  }
-
-  /**
-   * Records at positions [offset, offset + limit). Pages are numbered, so the window is mapped to
-   * the fewest page requests (usually one, by choosing `per_page`), sent concurrently.
-   */
-  private async listWindow<T>(
-    route: string,
-    schema: z.ZodType<T>,
-    query: Record<string, string | undefined>,
-    offset: number,
-    limit: number,
-  ): Promise<StreamPage<T>> {
-    const plans = planPageRequests(offset, limit, ARTISAN_MAX_PAGE);
-    const pages = await Promise.all(
-      plans.map(async (plan) => {
-        const request: UpstreamRequest = {
-          method: "GET",
-          path: route,
-          route,
-          query: { ...query, page: plan.page, per_page: plan.perPage },
-        };
-        const response = await this.send(request);
-        if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
-        const page = this.parse(list(schema), response.body, request);
-        return {
-          records: (page.data as T[]).slice(plan.skip, plan.skip + plan.take),
-          total: page.meta.total,
-        };
-      }),
+    return this.pageNumberWindow(
+      listOf("/invoices", invoiceRecord),
+      (page) => ({ records: page.data, total: page.meta.total }),
+      query,
+      offset,
+      limit,
     );
-    return { records: pages.flatMap((page) => page.records), total: pages[0]?.total ?? 0 };
   }
-}
-
-function errorMessage(body: unknown): string | undefined {
-  if (body && typeof body === "object" && "error" in body) return String((body as { error: unknown }).error);
-  return undefined;
 }

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { BadInputError } from "../../errors.js";
 import type { UpstreamRequest } from "../http.js";
 import type { CursorPosition } from "../paging.js";
-import { RestClient } from "../rest.js";
+import { RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type ClientRecord,
   clientRecord,
@@ -15,7 +15,6 @@ import {
   jobRecord,
   type LeadRecord,
   leadRecord,
-  single,
   type WebhookEndpointRecord,
   webhookEndpointRecord,
 } from "./records.js";
@@ -112,14 +111,6 @@ export class CleanEstimateClient extends RestClient {
     }
   }
 
-  private async getOne<T>(route: string, path: string, schema: z.ZodType<T>): Promise<T | null> {
-    const request: UpstreamRequest = { method: "GET", path, route };
-    const response = await this.send(request);
-    if (response.status === 404) return null;
-    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
-    return this.parse(single(schema), response.body, request).data as T;
-  }
-
   /**
    * Up to `limit` records from a position: one request from the position's page cursor, skipping
    * the records of that page already consumed. The position after the last record of a page that
@@ -145,7 +136,8 @@ export class CleanEstimateClient extends RestClient {
     if (response.status === 400 && from.c !== null && rejectsCursor(response.body)) {
       throw new BadInputError("Invalid cursor: use a cursor from this list's edges.", "after");
     }
-    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
+    if (response.status !== 200)
+      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
     const page = this.parse(cursorList(schema), response.body, request);
     const data = page.data as T[];
     const records = data.slice(from.s);
@@ -169,13 +161,4 @@ function rejectsCursor(body: unknown): boolean {
     Array.isArray(details) &&
     details.some((detail: unknown) => Boolean(detail) && (detail as { field?: unknown }).field === "cursor")
   );
-}
-
-function errorMessage(body: unknown): string | undefined {
-  if (body && typeof body === "object" && "error" in body) {
-    const error = (body as { error: unknown }).error;
-    if (error && typeof error === "object" && "message" in error)
-      return String((error as { message: unknown }).message);
-  }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { UpstreamRequest } from "../http.js";
 import type { StreamPage } from "../paging.js";
-import { RestClient } from "../rest.js";
+import { RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type CustomerRecord,
   customerRecord,
@@ -12,7 +12,6 @@ import {
   list,
   type PaymentRecord,
   paymentRecord,
-  single,
 } from "./records.js";
 
 /**
@@ -66,14 +65,6 @@ export class CleanItAllClient extends RestClient {
     return this.listWindow("/payments", paymentRecord, query, offset, limit);
   }
 
-  private async getOne<T>(route: string, path: string, schema: z.ZodType<T>): Promise<T | null> {
-    const request: UpstreamRequest = { method: "GET", path, route };
-    const response = await this.send(request);
-    if (response.status === 404) return null;
-    if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
-    return this.parse(single(schema), response.body, request).data as T;
-  }
-
   /**
    * Records at positions [offset, offset + limit). A window wider than one upstream page is split
    * into page-sized requests sent concurrently: offsets are known up front.
@@ -96,7 +87,8 @@ export class CleanItAllClient extends RestClient {
           query: { ...query, limit: Math.min(CLEANITALL_MAX_PAGE, offset + limit - start), offset: start },
         };
         const response = await this.send(request);
-        if (response.status !== 200) throw this.unexpected(request, response, errorMessage(response.body));
+        if (response.status !== 200)
+          throw this.unexpected(request, response, upstreamErrorMessage(response.body));
         return this.parse(list(schema), response.body, request);
       }),
     );
@@ -108,11 +100,3 @@ export class CleanItAllClient extends RestClient {
 }
 
 /** The upstream's own error message, when its body has the documented envelope. */
-function errorMessage(body: unknown): string | undefined {
-  if (body && typeof body === "object" && "error" in body) {
-    const error = (body as { error: unknown }).error;
-    if (error && typeof error === "object" && "message" in error)
-      return String((error as { message: unknown }).message);
-  }
-  return undefined;
-}
