@@ -81,16 +81,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ...(options.dispatcherFor ? { dispatcherFor: options.dispatcherFor } : {}),
   });
   const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
-  for (const tenant of config.tenants) {
-    const served = new Set<string>(tenants.get(tenant.id)?.sources);
-    const unsupported = Object.keys(tenant.upstreams).filter((source) => !served.has(source));
-    if (unsupported.length > 0) {
-      logger.warn(
-        { tenant: tenant.id, upstreams: unsupported },
-        "configured upstreams not served by this version",
-      );
-    }
-  }
+
   const keys = new ApiKeyRegistry(config);
   const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
   const createContext = createContextFactory(tenants, config.limits, signer);

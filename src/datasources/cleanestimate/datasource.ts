@@ -1,5 +1,6 @@
 import type DataLoader from "dataloader";
 import type { Datasource, StreamFactories } from "../datasource.js";
+import { allOf } from "../filters.js";
 import type { CursorPosition, CursorStream } from "../paging.js";
 import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
@@ -65,15 +66,6 @@ const ESTIMATE_STATUS_FILTER: Record<EstimateStatus, string> = {
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** All the given predicates, or none. */
-function allOf<T>(
-  ...predicates: Array<((record: T) => boolean) | false | undefined>
-): ((record: T) => boolean) | undefined {
-  const active = predicates.filter((predicate): predicate is (record: T) => boolean => Boolean(predicate));
-  if (active.length === 0) return undefined;
-  return (record) => active.every((predicate) => predicate(record));
-}
 
 const matches = (search: string) => (values: Array<string | null>) =>
   values.some((value) => value?.toLowerCase().includes(search.toLowerCase()));

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Datasource, InvoiceFilter, JobFilter, PaymentFilter, StreamFactories } from "../datasource.js";
+import { allOf } from "../filters.js";
 import type { SourceStream, StreamPage } from "../paging.js";
 import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
@@ -47,15 +48,6 @@ const ID_PATTERN: Record<string, RegExp> = {
   Invoice: /^inv_[a-z0-9]+$/,
   Payment: /^pay_[a-z0-9]+$/,
 };
-
-function both<A, B>(
-  a?: (record: A) => boolean,
-  b?: (record: B) => boolean,
-): ((record: A & B) => boolean) | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return (record) => a(record) && b(record);
-}
 
 export class CleanItAllDatasource implements Datasource {
   readonly source = "cleanitall" as const;
@@ -156,7 +148,7 @@ export class CleanItAllDatasource implements Datasource {
         from_date: filter.issuedFrom,
         to_date: filter.issuedTo,
       };
-      const accept = both<UnifiedInvoice, UnifiedInvoice>(
+      const accept = allOf<UnifiedInvoice>(
         status?.accept,
         jobId ? (invoice) => invoice.jobId === jobId : undefined,
       );

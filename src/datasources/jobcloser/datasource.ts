@@ -1,8 +1,9 @@
 import DataLoader from "dataloader";
 import { UnsupportedBySourceError } from "../../errors.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
+import { allOf, keepMatching } from "../filters.js";
 import type { SourceStream } from "../paging.js";
-import { RecordNotFound } from "../rest.js";
+import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
   JobStatus,
@@ -34,7 +35,7 @@ import {
   toUnifiedSiteVisit,
   toUnifiedVendor,
 } from "./mappers.js";
-import type { AccountRecord, CustomerRecord, InvoiceRecord, JobRecord } from "./records.js";
+import type { CustomerRecord, EventRecord, InvoiceRecord, JobRecord } from "./records.js";
 
 /**
  * JobCloser as a gateway datasource. Lists come whole from `getall` (held as snapshots by the
@@ -75,9 +76,14 @@ const MAX_WINDOW = 1_000;
 /** The calendar date of a JobCloser timestamp as rendered (America/Chicago), like its own filters. */
 const dateOf = (timestamp: string) => timestamp.slice(0, 10);
 
-function all<T>(...predicates: Array<((record: T) => boolean) | false | undefined>): (record: T) => boolean {
-  const active = predicates.filter((predicate): predicate is (record: T) => boolean => Boolean(predicate));
-  return (record) => active.every((predicate) => predicate(record));
+/** Reference data by id, from its company list (one read for any number of ids), mapped once found. */
+async function fromList<R extends { Id: string }, T>(
+  list: Promise<R[]>,
+  id: string,
+  map: (record: R) => T,
+): Promise<T | null> {
+  const record = (await list).find((candidate) => candidate.Id === id);
+  return record ? map(record) : null;
 }
 
 export class JobCloserDatasource implements Datasource {
@@ -103,35 +109,17 @@ export class JobCloserDatasource implements Datasource {
     () => this.client.listInvoices({}),
   );
 
-  private readonly eventLoader = new DataLoader<string, UnifiedNode>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        this.client.getEvent(id).then(
-          (record) =>
-            record ? toUnifiedSiteVisit(record) : new RecordNotFound("jobcloser", "SiteVisit", id),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
+  private readonly eventLoader = byIdLoader("jobcloser", "SiteVisit", async (id) => {
+    const record = await this.client.getEvent(id);
+    return record && toUnifiedSiteVisit(record);
+  });
 
-  private readonly chemicalApplicationLoader = new DataLoader<string, UnifiedNode>((ids) =>
-    Promise.all(
-      ids.map((id) =>
-        this.client.getChemicalApplication(id).then(
-          (record) =>
-            record
-              ? toUnifiedChemicalApplication(record)
-              : new RecordNotFound("jobcloser", "ChemicalApplication", id),
-          (error: Error) => error,
-        ),
-      ),
-    ),
-  );
+  private readonly chemicalApplicationLoader = byIdLoader("jobcloser", "ChemicalApplication", async (id) => {
+    const record = await this.client.getChemicalApplication(id);
+    return record && toUnifiedChemicalApplication(record);
+  });
 
-  private readonly accountLoader = new DataLoader<string, AccountRecord | null>((ids) =>
-    Promise.all(ids.map((id) => this.client.getAccount(id).catch((error: Error) => error))),
-  );
+  private readonly accountLoader = byIdLoader("jobcloser", "Account", (id) => this.client.getAccount(id));
 
   constructor(
     private readonly client: JobCloserClient,
@@ -139,7 +127,8 @@ export class JobCloserDatasource implements Datasource {
   ) {}
 
   isValidId(type: NodeRef["type"], id: string): boolean {
-    return ID.test(id) && !["Estimate"].includes(type);
+    // JobCloser has no estimates of its own (its pre-sale jobs are jobs).
+    return ID.test(id) && type !== "Estimate";
   }
 
   async company(): Promise<UnifiedCompany | null> {
@@ -169,41 +158,19 @@ export class JobCloserDatasource implements Datasource {
         case "ChemicalApplication":
           return await this.chemicalApplicationLoader.load(ref.sourceId);
         case "Crew":
-          return (
-            (await this.client.listCrews())
-              .map(toUnifiedCrew)
-              .find((crew) => crew.sourceId === ref.sourceId) ?? null
-          );
+          return await fromList(this.client.listCrews(), ref.sourceId, toUnifiedCrew);
         case "Employee":
-          return (
-            (await this.client.listEmployees())
-              .map(toUnifiedEmployee)
-              .find((employee) => employee.sourceId === ref.sourceId) ?? null
-          );
+          return await fromList(this.client.listEmployees(), ref.sourceId, toUnifiedEmployee);
         case "Product":
-          return (
-            (await this.client.listProducts())
-              .map((product) => toUnifiedProduct(product, this.currency))
-              .find((product) => product.sourceId === ref.sourceId) ?? null
+          return await fromList(this.client.listProducts(), ref.sourceId, (record) =>
+            toUnifiedProduct(record, this.currency),
           );
         case "Location":
-          return (
-            (await this.client.listLocations())
-              .map(toUnifiedLocation)
-              .find((location) => location.sourceId === ref.sourceId) ?? null
-          );
+          return await fromList(this.client.listLocations(), ref.sourceId, toUnifiedLocation);
         case "Asset":
-          return (
-            (await this.client.listAssets({}))
-              .map(toUnifiedAsset)
-              .find((asset) => asset.sourceId === ref.sourceId) ?? null
-          );
+          return await fromList(this.client.listAssets({}), ref.sourceId, toUnifiedAsset);
         case "Vendor":
-          return (
-            (await this.client.listVendors({}))
-              .map(toUnifiedVendor)
-              .find((vendor) => vendor.sourceId === ref.sourceId) ?? null
-          );
+          return await fromList(this.client.listVendors({}), ref.sourceId, toUnifiedVendor);
         default:
           return null;
       }
@@ -219,7 +186,10 @@ export class JobCloserDatasource implements Datasource {
   }
 
   async teamMember(id: string): Promise<TeamMemberRef | null> {
-    const account = await this.accountLoader.load(id);
+    const account = await this.accountLoader.load(id).catch((error: unknown) => {
+      if (error instanceof RecordNotFound) return null;
+      throw error;
+    });
     return (
       account && {
         sourceId: account.Id,
@@ -266,14 +236,13 @@ export class JobCloserDatasource implements Datasource {
       const upstreamStatus = statuses?.length === 1 ? statuses[0] : undefined;
       const { customerId } = filter;
       return this.slice(async () =>
-        (await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }))
-          .filter(
-            all<JobRecord>(
-              statuses !== undefined && ((job) => statuses.includes(job.Status)),
-              customerId !== undefined && ((job) => job.CustomerId === customerId),
-            ),
-          )
-          .map((job) => toUnifiedJob(job, this.currency)),
+        keepMatching(
+          await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }),
+          allOf<JobRecord>(
+            statuses !== undefined && ((job) => statuses.includes(job.Status)),
+            customerId !== undefined && ((job) => job.CustomerId === customerId),
+          ),
+        ).map((job) => toUnifiedJob(job, this.currency)),
       );
     },
 
@@ -291,16 +260,15 @@ export class JobCloserDatasource implements Datasource {
       return this.slice(async () => {
         if (!(await this.ownJob(jobId))) return [];
         const events = await this.client.listEvents(jobId, { date: filter.from });
-        return events
-          .filter(
-            all(
-              status !== undefined && ((event) => event.Status === status),
-              filter.customerId !== undefined && ((event) => event.CustomerId === filter.customerId),
-              filter.from !== undefined && ((event) => dateOf(event.StartDate) >= (filter.from ?? "")),
-              filter.to !== undefined && ((event) => dateOf(event.StartDate) <= (filter.to ?? "")),
-            ),
-          )
-          .map(toUnifiedSiteVisit);
+        return keepMatching(
+          events,
+          allOf<EventRecord>(
+            status !== undefined && ((event) => event.Status === status),
+            filter.customerId !== undefined && ((event) => event.CustomerId === filter.customerId),
+            filter.from !== undefined && ((event) => dateOf(event.StartDate) >= (filter.from ?? "")),
+            filter.to !== undefined && ((event) => dateOf(event.StartDate) <= (filter.to ?? "")),
+          ),
+        ).map(toUnifiedSiteVisit);
       });
     },
 
@@ -310,14 +278,13 @@ export class JobCloserDatasource implements Datasource {
       const customerId = filter.customerId ?? filter.jobId?.customerId;
       const jobId = filter.jobId?.jobId;
       return this.slice(async () =>
-        (await this.client.listInvoices({ status, start: filter.issuedFrom, end: filter.issuedTo }))
-          .filter(
-            all<InvoiceRecord>(
-              customerId !== undefined && ((invoice) => invoice.CustomerId === customerId),
-              jobId !== undefined && ((invoice) => invoice.JobId === jobId),
-            ),
-          )
-          .map((invoice) => toUnifiedInvoice(invoice, this.currency)),
+        keepMatching(
+          await this.client.listInvoices({ status, start: filter.issuedFrom, end: filter.issuedTo }),
+          allOf<InvoiceRecord>(
+            customerId !== undefined && ((invoice) => invoice.CustomerId === customerId),
+            jobId !== undefined && ((invoice) => invoice.JobId === jobId),
+          ),
+        ).map((invoice) => toUnifiedInvoice(invoice, this.currency)),
       );
     },
 
@@ -332,17 +299,13 @@ export class JobCloserDatasource implements Datasource {
           for (const payment of invoice.Payments)
             payments.push(toUnifiedPayment(payment, invoice, this.currency));
         }
-        return payments
-          .filter(
-            all<UnifiedPayment>(
-              filter.paidFrom !== undefined &&
-                ((payment) => dateOf(payment.paidAt) >= (filter.paidFrom ?? "")),
-              filter.paidTo !== undefined && ((payment) => dateOf(payment.paidAt) <= (filter.paidTo ?? "")),
-            ),
-          )
-          .sort(
-            (a, b) => Date.parse(b.paidAt) - Date.parse(a.paidAt) || a.sourceId.localeCompare(b.sourceId),
-          );
+        return keepMatching(
+          payments,
+          allOf<UnifiedPayment>(
+            filter.paidFrom !== undefined && ((payment) => dateOf(payment.paidAt) >= (filter.paidFrom ?? "")),
+            filter.paidTo !== undefined && ((payment) => dateOf(payment.paidAt) <= (filter.paidTo ?? "")),
+          ),
+        ).sort((a, b) => Date.parse(b.paidAt) - Date.parse(a.paidAt) || a.sourceId.localeCompare(b.sourceId));
       });
     },
 
