@@ -113,6 +113,20 @@ export const configSchema = z
         connections: z.number().int().positive().max(256).default(16),
       })
       .prefault({}),
+    /** Gateway-side idempotency of create mutations (in Redis when `redis` is set, else in memory). */
+    idempotency: z
+      .strictObject({
+        /** How long a create's result is replayed for a retry with the same key. */
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .max(7 * 86_400_000)
+          .default(86_400_000),
+        /** How long a claim of a key is held if the gateway stops mid-request. */
+        pendingTtlMs: z.number().int().positive().max(3_600_000).default(120_000),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         defaultPageSize: z.number().int().positive().default(25),

@@ -7,6 +7,16 @@ import type { SupportedSource, TenantUpstreams } from "./datasources/index.js";
 import type { NodeRef, UnifiedNode } from "./datasources/unified.js";
 import type { SourceId } from "./errors.js";
 import type { UrlSigner } from "./files/signedUrls.js";
+import type { IdempotencyStore } from "./mutations/idempotency.js";
+
+/** What mutations share across requests. */
+export interface MutationServices {
+  idempotency: IdempotencyStore;
+  /** How long a retried create waits for the first request with its key to finish. */
+  idempotencyWaitMs: number;
+  /** A store failure after the upstream write succeeded: logged, not shown to the client. */
+  onIdempotencyStoreFailure(error: unknown): void;
+}
 
 /**
  * The per-request context, the one place DataLoaders are created. HTTP requests and (later)
@@ -31,8 +41,9 @@ export interface GatewayContext {
   partialErrors: GraphQLError[];
   /** The full record behind a reference, through the request's DataLoaders; null when missing. */
   load(ref: NodeRef): Promise<UnifiedNode | null>;
-  /** Forgets loaded records (each subscription event is resolved afresh). */
+  /** Forgets loaded records (each subscription event is resolved afresh, and after each write). */
   clearLoaders(): void;
+  mutations: MutationServices;
 }
 
 export type ContextFactory = (
@@ -44,6 +55,7 @@ export function createContextFactory(
   tenants: ReadonlyMap<string, TenantUpstreams>,
   limits: GatewayConfig["limits"],
   signer: UrlSigner,
+  mutations: MutationServices,
 ): ContextFactory {
   return (principal, { requestId = randomUUID(), publicUrl }) => {
     const tenant = tenants.get(principal.tenantId);
@@ -63,6 +75,7 @@ export function createContextFactory(
       clearLoaders: () => {
         for (const datasource of datasources.values()) datasource.clearLoaders();
       },
+      mutations,
     };
   };
 }

@@ -7,13 +7,30 @@ import { GraphQLError } from "graphql";
 
 export type SourceId = "cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo";
 
+/** Product names, for messages people read. */
+export const SOURCE_LABELS: Record<SourceId, string> = {
+  cleanitall: "CleanItAll",
+  cleanestimate: "CleanEstimate Pro",
+  jobcloser: "JobCloser",
+  artisan: "Check-in ARTISAN",
+  cleverinvo: "CleverInvo",
+};
+
 export type UpstreamErrorCode =
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_RATE_LIMITED"
   | "UPSTREAM_TIMEOUT"
   | "UPSTREAM_ERROR";
 
-export type ErrorCode = UpstreamErrorCode | "BAD_USER_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN";
+export type ErrorCode =
+  | UpstreamErrorCode
+  | "BAD_USER_INPUT"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "INVALID_STATE"
+  | "IDEMPOTENCY_CONFLICT"
+  | "IDEMPOTENCY_UNAVAILABLE";
 
 /** Base class: a GraphQLError with a code, so Yoga's masking lets it through unchanged. */
 export class GatewayError extends GraphQLError {
@@ -77,5 +94,71 @@ export class UnauthenticatedError extends GatewayError {
 export class ForbiddenError extends GatewayError {
   constructor(scope: string) {
     super(`This API key lacks the "${scope}" scope.`, "FORBIDDEN", { http: { status: 403 } });
+  }
+}
+
+/** One bad input field: `path` is relative to the mutation argument (`lineItems[0].quantity`). */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Input a mutation cannot send: found by the gateway before any upstream call, or reported by the
+ * upstream's validation (then `extensions.source` says which). Every failing field is listed in
+ * `extensions.fields` as `{ path, message }`, paths written from the argument (`input.email`).
+ */
+export class InputValidationError extends GatewayError {
+  readonly fields: FieldProblem[];
+
+  constructor(problems: FieldProblem[], options: { argument?: string; source?: SourceId } = {}) {
+    const argument = options.argument ?? "input";
+    const fields = problems.map((problem) => ({
+      // `[3].siteVisitId` (an item of a list argument) reads `inputs[3].siteVisitId`.
+      path: !problem.path
+        ? argument
+        : problem.path.startsWith("[")
+          ? `${argument}${problem.path}`
+          : `${argument}.${problem.path}`,
+      message: problem.message,
+    }));
+    const list = fields.map((field) => `${field.path} ${field.message}`).join("; ");
+    const by = options.source ? ` (rejected by ${options.source})` : "";
+    super(`Invalid input${by}: ${list}.`, "BAD_USER_INPUT", {
+      fields,
+      ...(options.source ? { source: options.source } : {}),
+    });
+    this.fields = fields;
+  }
+}
+
+/** The record a mutation targets does not exist (any more) in its upstream. */
+export class NotFoundError extends GatewayError {
+  constructor(message: string, source?: SourceId) {
+    super(message, "NOT_FOUND", source ? { source } : {});
+  }
+}
+
+/** The record's current state forbids the change (a completed job completed again, a sent invoice edited). */
+export class InvalidStateError extends GatewayError {
+  constructor(message: string, source: SourceId) {
+    super(message, "INVALID_STATE", { source });
+  }
+}
+
+/** An idempotency key reused with different input, or whose first request is still running. */
+export class IdempotencyConflictError extends GatewayError {
+  constructor(message: string) {
+    super(message, "IDEMPOTENCY_CONFLICT");
+  }
+}
+
+/** The shared idempotency store (Redis) cannot be reached: the mutation was not sent. */
+export class IdempotencyUnavailableError extends GatewayError {
+  constructor() {
+    super(
+      "The idempotency store is unavailable, so this mutation was not sent. Retry it with the same idempotencyKey.",
+      "IDEMPOTENCY_UNAVAILABLE",
+    );
   }
 }

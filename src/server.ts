@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga } from "graphql-yoga";
+import { Redis } from "ioredis";
 import type { Dispatcher } from "undici";
 import { ApiKeyRegistry, presentedKey } from "./auth/apiKeys.js";
 import type { GatewayConfig } from "./config.js";
@@ -12,6 +13,11 @@ import { UnauthenticatedError } from "./errors.js";
 import { serveInvoicePdf } from "./files/invoicePdf.js";
 import { UrlSigner } from "./files/signedUrls.js";
 import { createLogger, type Logger } from "./logger.js";
+import {
+  type IdempotencyStore,
+  MemoryIdempotencyStore,
+  RedisIdempotencyStore,
+} from "./mutations/idempotency.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { usePartialErrors } from "./plugins/usePartialErrors.js";
 import { schema } from "./schema/index.js";
@@ -82,9 +88,29 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
   const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
 
+  // Redis, when configured, is shared by every instance: idempotency records live there.
+  const redis = config.redis
+    ? new Redis(config.redis.url, {
+        lazyConnect: true,
+        // Fail fast while disconnected instead of queueing: a mutation is refused, not delayed.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      })
+    : null;
+  redis?.on("error", (error: Error) => logger.warn({ err: { message: error.message } }, "redis error"));
+  const idempotency: IdempotencyStore = redis
+    ? new RedisIdempotencyStore(redis, config.idempotency)
+    : new MemoryIdempotencyStore(config.idempotency);
+
   const keys = new ApiKeyRegistry(config);
   const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
-  const createContext = createContextFactory(tenants, config.limits, signer);
+  const createContext = createContextFactory(tenants, config.limits, signer, {
+    idempotency,
+    // A retry waits at most as long as the first request can take with its upstream retries.
+    idempotencyWaitMs: config.http.timeoutMs * (config.http.retries + 1),
+    onIdempotencyStoreFailure: (error) =>
+      logger.error({ err: error }, "idempotency store failed after an upstream write"),
+  });
   // Links in responses point where the client reached us, unless the config pins a public URL.
   const publicUrlOf = (hostHeader: string | undefined) =>
     config.server.publicUrl ?? `http://${hostHeader ?? `${config.server.host}:${config.server.port}`}`;
@@ -158,6 +184,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return url;
     },
     async start() {
+      if (redis && redis.status === "wait") {
+        try {
+          await redis.connect();
+        } catch (error) {
+          throw new Error(
+            `Cannot connect to Redis (redis.url, host ${redactedRedisHost(config.redis?.url)}): ${(error as Error).message}`,
+          );
+        }
+      }
       const listening = createServer(handle);
       await new Promise<void>((resolve, reject) => {
         listening.once("error", reject);
@@ -180,6 +215,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         });
       }
       await http.close();
+      if (redis && redis.status !== "end") await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The Redis host for messages: never the password in the URL. */
+function redactedRedisHost(url: string | undefined): string {
+  if (!url) return "?";
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "6379"}`;
 }

@@ -74,6 +74,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       redis: { url: "redis://127.0.0.1:6379" },
       cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 },
       http: { timeoutMs: 10_000, retries: 2, connections: 16 },
+      idempotency: { ttlMs: 86_400_000, pendingTtlMs: 120_000 },
       limits: { defaultPageSize: 25, maxPageSize: 100 },
       tenants: [
         {

@@ -1,5 +1,6 @@
 import type { SourceId } from "../errors.js";
 import type { ListStream } from "./paging.js";
+import type { SourceWrites } from "./writes.js";
 import type {
   EstimateStatus,
   InvoiceStatus,
@@ -140,6 +141,8 @@ export interface Datasource {
   /** Any company's public profile by slug, when the upstream publishes them. */
   publicCompany?(slug: string): Promise<UnifiedCompany | null>;
   readonly lists: StreamFactories;
+  /** The mutations this upstream supports (`writes.ts`); absent when it is read-only. */
+  readonly writes?: SourceWrites;
   /** Forgets this request's loaded records (subscriptions resolve each event afresh). */
   clearLoaders(): void;
 }

@@ -23,6 +23,21 @@ export interface UpstreamRequest {
   body?: unknown;
   /** `binary`: keep a 2xx body as bytes (documents such as PDFs) instead of parsing JSON. */
   responseType?: "json" | "binary";
+  /** Headers for this request only (an upstream `Idempotency-Key`). */
+  headers?: Record<string, string>;
+  /**
+   * What sending it does upstream, which decides caching and retries. `read` (default for GET):
+   * cached and retried. `idempotent-write`: retried, never cached (a write the upstream de-duplicates
+   * by Idempotency-Key, or one that sets the same state however often it is sent). `write` (default
+   * for every other method): sent once; a GET that changes state (JobCloser's delete) says so here.
+   */
+  effect?: RequestEffect;
+}
+
+export type RequestEffect = "read" | "idempotent-write" | "write";
+
+export function effectOf(request: Pick<UpstreamRequest, "method" | "effect">): RequestEffect {
+  return request.effect ?? (request.method === "GET" ? "read" : "write");
 }
 
 export interface UpstreamResponse {
@@ -194,7 +209,7 @@ export class HttpLayer {
   ): Promise<UpstreamResponse> {
     const ttl = options.ttlMs ?? this.options.cache.ttlMs;
     // lru-cache reads a TTL of 0 as "never expires": a zero TTL here means "do not cache".
-    if (request.method !== "GET" || !this.cache || ttl <= 0) return this.send(target, request);
+    if (effectOf(request) !== "read" || !this.cache || ttl <= 0) return this.send(target, request);
     const key = this.cacheKey(target, request);
     const hit = this.cache.get(key);
     if (hit) {
@@ -248,8 +263,7 @@ export class HttpLayer {
 
   private async send(target: UpstreamTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
     // Only requests that cannot change upstream state twice are retried.
-    const idempotent = request.method === "GET" || request.method === "PUT" || request.method === "DELETE";
-    const attempts = idempotent ? this.options.retries + 1 : 1;
+    const attempts = effectOf(request) === "write" ? 1 : this.options.retries + 1;
     let lastFailure: TransientFailure | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = performance.now();
@@ -294,6 +308,7 @@ export class HttpLayer {
     const binary = request.responseType === "binary";
     const headers: Record<string, string> = {
       accept: binary ? "*/*" : "application/json",
+      ...request.headers,
       ...target.headers,
     };
     let body: string | undefined;

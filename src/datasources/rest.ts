@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { z as zod } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
 import type { HttpLayer, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
-import { buildQueryString } from "./http.js";
+import { buildQueryString, effectOf } from "./http.js";
 import { planPageRequests, type StreamPage } from "./paging.js";
 
 /**
@@ -23,7 +23,7 @@ export abstract class RestClient {
   }
 
   protected send(request: UpstreamRequest, options: { ttlMs?: number } = {}): Promise<UpstreamResponse> {
-    if (request.method !== "GET") return this.http.request(this.target, request, options);
+    if (effectOf(request) !== "read") return this.http.request(this.target, request, options);
     const key = `${request.path}${buildQueryString(request.query)}`;
     let response = this.memo.get(key);
     if (!response) {

@@ -362,6 +362,32 @@ export interface UnifiedVendor extends RecordBase {
   status: string;
 }
 
+/** A photo attached to a site visit (JobCloser event attachment). Not a node: no upstream reads one by id. */
+export interface UnifiedPhoto {
+  source: SourceId;
+  sourceId: string;
+  fileName: string;
+  /** Where the upstream hosts its copy. */
+  url: string;
+  caption: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  siteVisitId: string | null;
+  jobId: string | null;
+  customerId: string | null;
+  createdAt: string;
+}
+
+/** A webhook endpoint registered with an upstream. */
+export interface UnifiedWebhookEndpoint {
+  source: SourceId;
+  sourceId: string;
+  name: string;
+  url: string;
+  events: string[];
+  createdAt: string;
+}
+
 export type UnifiedNode =
   | UnifiedCustomer
   | UnifiedJob

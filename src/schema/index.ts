@@ -1,4 +1,5 @@
 import { builder } from "./builder.js";
+import "./mutations.js";
 import "./types/scalars.js";
 import "./types/common.js";
 import "./types/node.js";

@@ -46,6 +46,11 @@ const sim = new SimServer({
     },
     {
       method: "GET",
+      pattern: "/api/v1/headers",
+      handler: (req) => ({ status: 200, body: { key: req.headers["idempotency-key"] ?? null } }),
+    },
+    {
+      method: "GET",
       pattern: "/api/v1/other",
       handler: () => ({ status: 200, body: { other: true } }),
     },
@@ -278,19 +283,34 @@ describe("HttpLayer: retries", () => {
     expect(sim.control.count("POST /api/v1/items")).toBe(2);
   });
 
-  it("PUT and DELETE are retried", async () => {
+  it("writes are retried only when marked idempotent; unmarked PUT and DELETE are sent once", async () => {
     const http = layer({ retries: 1 });
     sim.control.injectFault({ kind: "status", status: 503, times: 1 });
-    expect(
-      (await http.request(target(), { method: "PUT", path: "/items/7", route: "/items/:id", body: {} })).body,
-    ).toEqual({
-      put: "7",
-    });
+    const put = { method: "PUT", path: "/items/7", route: "/items/:id", body: {} } as const;
+    const once = await http.request(target(), put).catch((error: UpstreamError) => error);
+    expect((once as UpstreamError).code).toBe("UPSTREAM_UNAVAILABLE");
+    sim.control.injectFault({ kind: "status", status: 503, times: 1 });
+    expect((await http.request(target(), { ...put, effect: "idempotent-write" })).body).toEqual({ put: "7" });
     sim.control.injectFault({ kind: "drop", times: 1 });
-    expect(
-      (await http.request(target(), { method: "DELETE", path: "/items/7", route: "/items/:id" })).status,
-    ).toBe(204);
-    expect(sim.control.snapshot()).toEqual({ "DELETE /api/v1/items/:id": 2, "PUT /api/v1/items/:id": 2 });
+    const del = { method: "DELETE", path: "/items/7", route: "/items/:id", effect: "idempotent-write" } as const;
+    expect((await http.request(target(), del)).status).toBe(204);
+    expect(sim.control.snapshot()).toEqual({ "DELETE /api/v1/items/:id": 2, "PUT /api/v1/items/:id": 3 });
+  });
+
+  it("a GET marked as a write is neither cached nor retried, and carries its own headers", async () => {
+    const http = layer({ retries: 2 });
+    const get = {
+      method: "GET",
+      path: "/headers",
+      route: "/headers",
+      effect: "write",
+      headers: { "idempotency-key": "k1" },
+    } as const;
+    expect((await http.request(target(), get)).body).toEqual({ key: "k1" });
+    await http.request(target(), get);
+    sim.control.injectFault({ kind: "status", status: 503, times: 1 });
+    await http.request(target(), get).catch(() => undefined);
+    expect(sim.control.count("GET /api/v1/headers")).toBe(3);
   });
 
   it("429 with Retry-After: 0 is retried and succeeds", async () => {

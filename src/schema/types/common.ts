@@ -1,4 +1,5 @@
 import { formatCents } from "../../datasources/unified.js";
+import { builder } from "../builder.js";
 import { SourceEnum } from "../enums.js";
 import { AddressRef, JobTypeRef, LineItemRef, MoneyRef, TeamMemberObjectRef } from "../refs.js";
 import { fullRecord } from "./node.js";
@@ -91,5 +92,19 @@ JobTypeRef.implement({
         return job?.jobType?.name ?? null;
       },
     }),
+  }),
+});
+
+/** Input of an address; sources that keep one text line get the parts joined, as their mutations say. */
+export const AddressInputRef = builder.inputType("AddressInput", {
+  description:
+    "A postal address to write. Omitted parts are left empty; sources that store fewer parts reject the ones they cannot keep (the error names them).",
+  fields: (t) => ({
+    line1: t.string({ required: false, description: "Street address, first line." }),
+    line2: t.string({ required: false, description: "Street address, second line." }),
+    city: t.string({ required: false, description: "City." }),
+    region: t.string({ required: false, description: "State, province or region." }),
+    postalCode: t.string({ required: false, description: "Postal or ZIP code." }),
+    country: t.string({ required: false, description: "ISO 3166-1 alpha-2 country code, e.g. `US`." }),
   }),
 });

@@ -1,7 +1,7 @@
 import type { Page } from "../../datasources/paging.js";
 import type { UnifiedCustomer, UnifiedEstimate, UnifiedLead } from "../../datasources/unified.js";
 import { checkDateRange, checkSearch } from "../args.js";
-import { builder } from "../builder.js";
+import { builder, type Types } from "../builder.js";
 import {
   CustomerConnection,
   EstimateConnection,
@@ -20,7 +20,16 @@ import {
   SiteVisitStatusEnum,
   SourceEnum,
 } from "../enums.js";
+import {
+  createPayload,
+  DeletePayloadRef,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  targetOf,
+} from "../mutations.js";
 import { AddressRef, CustomerRef, LeadRef, NodeRef } from "../refs.js";
+import { AddressInputRef } from "./common.js";
 import { loadByGlobalId } from "./node.js";
 
 /** Only the customer's own source can hold its jobs, invoices, payments and visits. */
@@ -266,6 +275,127 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context, info) => {
       const search = checkSearch(args.search, "search");
       return resolveList(context, info, "customers", args, () => ({ search }));
+    },
+  }),
+}));
+
+// Mutations
+
+const customerFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  name: t.string({
+    required: false,
+    description:
+      "Display name (CleanItAll, CleanEstimate Pro, JobCloser, CleverInvo: required on creation). ARTISAN takes `firstName` and `lastName` instead.",
+  }),
+  firstName: t.string({ required: false, description: "Given name (ARTISAN: required on creation)." }),
+  lastName: t.string({ required: false, description: "Family name (ARTISAN: required on creation)." }),
+  email: t.string({ required: false, description: "Email address." }),
+  phone: t.string({ required: false, description: "Phone number." }),
+  mobile: t.string({ required: false, description: "Mobile number (ARTISAN)." }),
+  address: t.field({ type: AddressInputRef, required: false, description: "Postal address." }),
+  billingAddress: t.field({
+    type: AddressInputRef,
+    required: false,
+    description: "Billing address, where kept apart (JobCloser).",
+  }),
+  taxId: t.string({ required: false, description: "Tax identifier (CleverInvo)." }),
+  customerType: t.string({
+    required: false,
+    description: "Free-text kind of customer, e.g. Residential (JobCloser).",
+  }),
+  referredBy: t.string({ required: false, description: "Who referred the customer (JobCloser)." }),
+  notes: t.string({ required: false, description: "Internal notes." }),
+  smsReminders: t.boolean({ required: false, description: "Whether to send SMS reminders (ARTISAN)." }),
+});
+
+const CreateCustomerInput = builder.inputType("CreateCustomerInput", {
+  description:
+    "A new customer. Fields a source cannot store are rejected with an error naming them, never dropped.",
+  fields: (t) => ({
+    source: t.field({
+      type: SourceEnum,
+      required: true,
+      description:
+        "The upstream to create the customer in: CLEANITALL, CLEANESTIMATE (a client), JOBCLOSER (needs a Zapier key in the tenant's config), ARTISAN or CLEVERINVO (a client).",
+    }),
+    ...customerFields(t),
+  }),
+});
+
+const UpdateCustomerInput = builder.inputType("UpdateCustomerInput", {
+  description: "Changes to a customer: omitted fields stay as they are, `null` clears a field.",
+  fields: (t) => ({
+    ...customerFields(t),
+    status: t.field({
+      type: CustomerStatusEnum,
+      required: false,
+      description:
+        "ACTIVE or INACTIVE (CleanEstimate Pro clients; CleverInvo: ACTIVE reactivates a deleted client).",
+    }),
+  }),
+});
+
+const CreateCustomerPayload = createPayload(
+  "CreateCustomerPayload",
+  "customer",
+  CustomerRef,
+  "The created customer.",
+);
+
+const UpdateCustomerPayload = builder
+  .objectRef<{ customer: UnifiedCustomer }>("UpdateCustomerPayload")
+  .implement({
+    description: "The updated customer.",
+    fields: (t) => ({
+      customer: t.expose("customer", { type: CustomerRef, description: "The customer after the change." }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  createCustomer: t.field({
+    type: CreateCustomerPayload,
+    authScopes: { write: true },
+    description: "Creates a customer in one upstream (`input.source`).",
+    args: {
+      input: t.arg({ type: CreateCustomerInput, required: true, description: "The customer." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      return runCreate(context, {
+        operation: "createCustomer",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createCustomer(input, options),
+      });
+    },
+  }),
+  updateCustomer: t.field({
+    type: UpdateCustomerPayload,
+    authScopes: { write: true },
+    description:
+      "Changes a customer (CleanItAll, CleanEstimate Pro, ARTISAN, CleverInvo; JobCloser has no customer update).",
+    args: {
+      id: t.arg.id({ required: true, description: "The customer's global id." }),
+      input: t.arg({ type: UpdateCustomerInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Customer", "updateCustomer");
+      return runWrite(context, async () => ({
+        customer: await writes.updateCustomer(ref.sourceId, args.input),
+      }));
+    },
+  }),
+  deleteCustomer: t.field({
+    type: DeletePayloadRef,
+    authScopes: { delete: true },
+    description:
+      "Deletes a customer: permanently in ARTISAN (with its jobs and visits; refused while it has invoices), by deactivation in CleverInvo. Needs the `delete` scope.",
+    args: { id: t.arg.id({ required: true, description: "The customer's global id." }) },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Customer", "deleteCustomer");
+      return runWrite(context, async () => ({ ref, ...(await writes.deleteCustomer(ref.sourceId)) }));
     },
   }),
 }));

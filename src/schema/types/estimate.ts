@@ -1,3 +1,4 @@
+import type { GatewayContext } from "../../context.js";
 import type {
   EstimateAddon,
   EstimateCustomItem,
@@ -6,10 +7,20 @@ import type {
   UnifiedEstimate,
   UnifiedLead,
 } from "../../datasources/unified.js";
-import { builder } from "../builder.js";
+import type { SourceId } from "../../errors.js";
+import { builder, type Types } from "../builder.js";
 import { EstimateConnection, pagingArgs, resolveList } from "../connections.js";
 import { EstimateStatusEnum, SourceEnum } from "../enums.js";
+import {
+  createPayload,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  sameSourceId,
+  targetOf,
+} from "../mutations.js";
 import { AddressRef, CustomerRef, EstimateRef, LeadRef, MoneyRef, NodeRef } from "../refs.js";
+import { AddressInputRef } from "./common.js";
 import { filterRef, loadByGlobalId } from "./node.js";
 
 const EstimateServiceRef = builder.objectRef<EstimateService>("EstimateService").implement({
@@ -165,6 +176,151 @@ builder.queryFields((t) => ({
           ? null
           : { status: args.status ?? undefined, customerId: customer?.sourceId },
       );
+    },
+  }),
+}));
+
+// Mutations
+
+const EstimateServiceInput = builder.inputType("EstimateServiceInput", {
+  description: "A priced service of an estimate; the upstream computes the amount.",
+  fields: (t) => ({
+    slug: t.string({
+      required: true,
+      description:
+        "The service: house_wash, roof_wash, driveway_cleaning, patio_cleaning, deck_cleaning or fence_cleaning.",
+    }),
+    enabled: t.boolean({ required: false, description: "Whether it is priced in (default true)." }),
+    squareFeet: t.float({ required: true, description: "Area in square feet (above 0)." }),
+    stories: t.int({ required: false, description: "Stories, 1–3 (default 1)." }),
+  }),
+});
+
+const EstimateAddonInput = builder.inputType("EstimateAddonInput", {
+  description: "An add-on of an estimate at its list price.",
+  fields: (t) => ({
+    slug: t.string({
+      required: true,
+      description: "gutter_brightening, window_rinse, rust_removal or oil_stain_treatment.",
+    }),
+    quantity: t.int({ required: false, description: "How many (at least 1, default 1)." }),
+  }),
+});
+
+const EstimateCustomItemInput = builder.inputType("EstimateCustomItemInput", {
+  description: "A free line of an estimate.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: "What it is (up to 255 characters)." }),
+    quantity: t.float({ required: false, description: "How many (above 0, default 1)." }),
+    unitPrice: t.field({ type: "Decimal", required: true, description: "Price of one, e.g. `15.00`." }),
+  }),
+});
+
+const estimateFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  email: t.string({ required: false, description: "The customer's email." }),
+  phone: t.string({ required: false, description: "The customer's phone." }),
+  address: t.field({ type: AddressInputRef, required: false, description: "The property's address." }),
+  propertyType: t.string({ required: false, description: "`residential` or `commercial`." }),
+  salesRepId: t.string({ required: false, description: "The sales rep's user id (a UUID)." }),
+  status: t.field({
+    type: EstimateStatusEnum,
+    required: false,
+    description: "DRAFT (default) or SENT; the customer accepts or declines outside the API.",
+  }),
+  channel: t.string({ required: false, description: "Where the estimate came from (default `api`)." }),
+  expiresAt: t.field({ type: "DateTime", required: false, description: "Expiry (default: 30 days)." }),
+  customerId: t.id({ required: false, description: "The client's global id." }),
+  leadId: t.id({ required: false, description: "The lead's global id." }),
+  services: t.field({ type: [EstimateServiceInput], required: false, description: "Priced services." }),
+  addons: t.field({ type: [EstimateAddonInput], required: false, description: "Add-ons." }),
+  customItems: t.field({ type: [EstimateCustomItemInput], required: false, description: "Free lines." }),
+  dirtinessLevel: t.string({
+    required: false,
+    description: "`light` (default), `medium` or `heavy`: multiplies service prices.",
+  }),
+});
+
+const CreateEstimateInput = builder.inputType("CreateEstimateInput", {
+  description:
+    "A new estimate, priced by the upstream (CleanEstimate Pro). At least one enabled service, add-on or custom item.",
+  fields: (t) => ({
+    source: t.field({ type: SourceEnum, required: true, description: "CLEANESTIMATE." }),
+    customerName: t.string({ required: true, description: "Who the estimate is for." }),
+    ...estimateFields(t),
+  }),
+});
+
+const UpdateEstimateInput = builder.inputType("UpdateEstimateInput", {
+  description:
+    "Changes to an estimate. Only contact, address, property type, rep, status, channel and expiry can change: `services`, `addons`, `customItems`, `dirtinessLevel`, `customerId` and `leadId` would change the price or links, and are refused (create a new estimate instead).",
+  fields: (t) => ({
+    customerName: t.string({ required: false, description: "Who the estimate is for." }),
+    ...estimateFields(t),
+  }),
+});
+
+const CreateEstimatePayload = createPayload(
+  "CreateEstimatePayload",
+  "estimate",
+  EstimateRef,
+  "The created, priced estimate.",
+);
+
+const EstimatePayload = builder.objectRef<{ estimate: UnifiedEstimate }>("EstimatePayload").implement({
+  description: "An estimate after a change.",
+  fields: (t) => ({
+    estimate: t.expose("estimate", { type: EstimateRef, description: "The estimate after the change." }),
+  }),
+});
+
+function estimateIds<T extends { customerId?: string | number | null; leadId?: string | number | null }>(
+  context: GatewayContext,
+  source: SourceId,
+  input: T,
+) {
+  return {
+    ...input,
+    customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+    leadId: sameSourceId(context, source, input.leadId, "leadId", ["Lead"]),
+  };
+}
+
+builder.mutationFields((t) => ({
+  createEstimate: t.field({
+    type: CreateEstimatePayload,
+    authScopes: { write: true },
+    description: "Creates an estimate in CleanEstimate Pro, which prices it.",
+    args: {
+      input: t.arg({ type: CreateEstimateInput, required: true, description: "The estimate." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      const ids = estimateIds(context, source, input);
+      return runCreate(context, {
+        operation: "createEstimate",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createEstimate(ids, options),
+      });
+    },
+  }),
+  updateEstimate: t.field({
+    type: EstimatePayload,
+    authScopes: { write: true },
+    description:
+      "Changes an estimate's non-pricing fields (CleanEstimate Pro). Accepted, declined and expired estimates cannot change.",
+    args: {
+      id: t.arg.id({ required: true, description: "The estimate's global id." }),
+      input: t.arg({ type: UpdateEstimateInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Estimate", "updateEstimate");
+      const input = estimateIds(context, ref.source, args.input);
+      return runWrite(context, async () => ({
+        estimate: await writes.updateEstimate(ref.sourceId, input),
+      }));
     },
   }),
 }));

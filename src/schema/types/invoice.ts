@@ -6,10 +6,19 @@ import {
 } from "../../datasources/unified.js";
 import { invoicePdfPath } from "../../files/invoicePdf.js";
 import { checkDateRange } from "../args.js";
-import { builder } from "../builder.js";
+import { builder, type Types } from "../builder.js";
 import { InvoiceConnection, PaymentConnection, pagingArgs, resolveList } from "../connections.js";
-import { InvoiceStatusEnum, SourceEnum } from "../enums.js";
+import { InvoiceStatusEnum, PaymentMethodEnum, SourceEnum } from "../enums.js";
 import { encodeGlobalId } from "../globalId.js";
+import {
+  createPayload,
+  DeletePayloadRef,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  sameSourceId,
+  targetOf,
+} from "../mutations.js";
 import { CustomerRef, InvoiceRef, JobRef, LineItemRef, MoneyRef, NodeRef } from "../refs.js";
 import { detailField, filterRef, fullRecord, loadByGlobalId } from "./node.js";
 
@@ -211,6 +220,186 @@ builder.queryFields((t) => ({
           issuedTo: args.issuedTo ?? undefined,
         };
       });
+    },
+  }),
+}));
+
+// Mutations
+
+const LineItemInput = builder.inputType("LineItemInput", {
+  description: "One invoice line to write.",
+  fields: (t) => ({
+    description: t.string({
+      required: false,
+      description: "What is billed (required by CleanItAll and CleverInvo).",
+    }),
+    quantity: t.float({ required: true, description: "How many (above 0)." }),
+    unitPrice: t.field({
+      type: "Decimal",
+      required: true,
+      description: "Price of one, e.g. `125.00` (ARTISAN: tax included).",
+    }),
+    taxRate: t.float({
+      required: false,
+      description: "Tax rate of the line in percent, 0–100 (CleverInvo).",
+    }),
+    discountPercent: t.float({ required: false, description: "Discount in percent, 0–50 (ARTISAN)." }),
+    productId: t.string({ required: false, description: "The catalog item's upstream id (ARTISAN)." }),
+  }),
+});
+
+const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  lineItems: t.field({
+    type: [LineItemInput],
+    required: false,
+    description:
+      "The lines (CleanItAll, CleverInvo: 1–100, required on creation). On update they replace all lines.",
+  }),
+  currency: t.string({ required: false, description: "ISO 4217 code (default: the account's)." }),
+  issueDate: t.field({ type: "Date", required: false, description: "Issue date (default: today)." }),
+  dueDate: t.field({
+    type: "Date",
+    required: false,
+    description: "Due date, not before the issue date (default: 30 days after it).",
+  }),
+  number: t.string({ required: false, description: "Invoice number (CleverInvo; default: the next one)." }),
+  notes: t.string({ required: false, description: "Notes printed on the invoice." }),
+  terms: t.string({ required: false, description: "Payment terms (CleverInvo)." }),
+});
+
+const CreateInvoiceInput = builder.inputType("CreateInvoiceInput", {
+  description: "A new invoice. Fields a source cannot store are rejected with an error naming them.",
+  fields: (t) => ({
+    source: t.field({
+      type: SourceEnum,
+      required: true,
+      description:
+        "CLEANITALL (created as a draft), ARTISAN (numbered, immutable once created) or CLEVERINVO (a draft).",
+    }),
+    customerId: t.id({ required: true, description: "The customer's global id, in the same source." }),
+    jobId: t.id({ required: false, description: "The job billed (CleanItAll: a job of the same customer)." }),
+    tax: t.field({
+      type: "Decimal",
+      required: false,
+      description: "Tax amount of the invoice (CleanItAll).",
+    }),
+    paid: t.boolean({ required: false, description: "Create it already paid (ARTISAN)." }),
+    send: t.boolean({
+      required: false,
+      description:
+        "Send it to the customer right after creating it (CleanItAll). If sending fails the invoice stays a draft: the payload returns it and `errors` says sending failed.",
+    }),
+    ...invoiceFields(t),
+  }),
+});
+
+const UpdateInvoiceInput = builder.inputType("UpdateInvoiceInput", {
+  description: "Changes to a draft invoice (CleverInvo): omitted fields stay as they are.",
+  fields: (t) => invoiceFields(t),
+});
+
+const MarkInvoicePaidInput = builder.inputType("MarkInvoicePaidInput", {
+  description: "How an invoice was paid.",
+  fields: (t) => ({
+    paidAt: t.field({ type: "DateTime", required: false, description: "When (default: now)." }),
+    method: t.field({ type: PaymentMethodEnum, required: false, description: "How (default OTHER)." }),
+    amount: t.field({
+      type: "Decimal",
+      required: false,
+      description: "Amount received (default: the balance); any rest is written off.",
+    }),
+    reference: t.string({ required: false, description: "Processor charge id or check number." }),
+  }),
+});
+
+const CreateInvoicePayload = createPayload(
+  "CreateInvoicePayload",
+  "invoice",
+  InvoiceRef,
+  "The created invoice.",
+);
+
+const InvoicePayload = builder.objectRef<{ invoice: UnifiedInvoice }>("InvoicePayload").implement({
+  description: "An invoice after a change.",
+  fields: (t) => ({
+    invoice: t.expose("invoice", { type: InvoiceRef, description: "The invoice after the change." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createInvoice: t.field({
+    type: CreateInvoicePayload,
+    authScopes: { write: true },
+    description: "Creates an invoice in CleanItAll, ARTISAN or CleverInvo.",
+    args: {
+      input: t.arg({ type: CreateInvoiceInput, required: true, description: "The invoice." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      const ids = {
+        ...input,
+        customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+        jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
+      };
+      return runCreate(context, {
+        operation: "createInvoice",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createInvoice(ids, options),
+      });
+    },
+  }),
+  updateInvoice: t.field({
+    type: InvoicePayload,
+    authScopes: { write: true },
+    description:
+      "Changes a draft invoice (CleverInvo). ARTISAN invoices are immutable and CleanItAll's change only through send, mark-paid and payments.",
+    args: {
+      id: t.arg.id({ required: true, description: "The invoice's global id." }),
+      input: t.arg({ type: UpdateInvoiceInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Invoice", "updateInvoice");
+      return runWrite(context, async () => ({
+        invoice: await writes.updateInvoice(ref.sourceId, args.input),
+      }));
+    },
+  }),
+  deleteInvoice: t.field({
+    type: DeletePayloadRef,
+    authScopes: { delete: true },
+    description: "Deletes an invoice and its PDF (CleverInvo). Needs the `delete` scope.",
+    args: { id: t.arg.id({ required: true, description: "The invoice's global id." }) },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Invoice", "deleteInvoice");
+      return runWrite(context, async () => ({ ref, ...(await writes.deleteInvoice(ref.sourceId)) }));
+    },
+  }),
+  sendInvoice: t.field({
+    type: InvoicePayload,
+    authScopes: { write: true },
+    description: "Emails an invoice to its customer (CleanItAll); a draft becomes SENT.",
+    args: { id: t.arg.id({ required: true, description: "The invoice's global id." }) },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Invoice", "sendInvoice");
+      return runWrite(context, async () => ({ invoice: await writes.sendInvoice(ref.sourceId) }));
+    },
+  }),
+  markInvoicePaid: t.field({
+    type: InvoicePayload,
+    authScopes: { write: true },
+    description: "Marks an invoice paid, recording a payment for the amount received (CleanItAll).",
+    args: {
+      id: t.arg.id({ required: true, description: "The invoice's global id." }),
+      input: t.arg({ type: MarkInvoicePaidInput, required: false, description: "Payment details." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Invoice", "markInvoicePaid");
+      return runWrite(context, async () => ({
+        invoice: await writes.markInvoicePaid(ref.sourceId, args.input ?? {}),
+      }));
     },
   }),
 }));

@@ -1,3 +1,4 @@
+import type { GatewayContext } from "../../context.js";
 import type {
   UnifiedCrew,
   UnifiedCustomer,
@@ -5,7 +6,8 @@ import type {
   UnifiedJob,
   UnifiedLocation,
 } from "../../datasources/unified.js";
-import { builder } from "../builder.js";
+import type { SourceId } from "../../errors.js";
+import { builder, type Types } from "../builder.js";
 import {
   ChemicalApplicationConnection,
   InvoiceConnection,
@@ -15,6 +17,15 @@ import {
   SiteVisitConnection,
 } from "../connections.js";
 import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import {
+  createPayload,
+  DeletePayloadRef,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  sameSourceId,
+  targetOf,
+} from "../mutations.js";
 import {
   AddressRef,
   CrewRef,
@@ -29,6 +40,7 @@ import {
   ProductRef,
   TeamMemberObjectRef,
 } from "../refs.js";
+import { AddressInputRef } from "./common.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
 import { related } from "./reference.js";
 
@@ -304,6 +316,179 @@ builder.queryFields((t) => ({
               assigneeId: args.assigneeId ?? undefined,
             },
       );
+    },
+  }),
+}));
+
+// Mutations
+
+const jobFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  title: t.string({ required: false, description: "Title (CleanItAll, ARTISAN: required on creation)." }),
+  description: t.string({ required: false, description: "What the job is." }),
+  serviceType: t.string({
+    required: false,
+    description: "Kind of service, e.g. `house_wash` (CleanItAll; CleanEstimate Pro: required on creation).",
+  }),
+  scheduledDate: t.field({
+    type: "Date",
+    required: false,
+    description: "Scheduled day (CleanItAll, CleanEstimate Pro: required on creation).",
+  }),
+  scheduledTime: t.string({ required: false, description: "Scheduled start, `HH:MM` 24 h." }),
+  scheduledEndTime: t.string({
+    required: false,
+    description: "End of the scheduled window, `HH:MM` (CleanEstimate Pro).",
+  }),
+  durationMinutes: t.int({ required: false, description: "Planned duration in minutes (CleanItAll)." }),
+  assigneeId: t.string({
+    required: false,
+    description: "The team member's upstream id, e.g. `tm_…` (CleanItAll).",
+  }),
+  address: t.field({
+    type: AddressInputRef,
+    required: false,
+    description: "Where the work is done (default: the customer's address, where the source copies it).",
+  }),
+  price: t.field({ type: "Decimal", required: false, description: "Agreed price, e.g. `240.00`." }),
+  notes: t.string({ required: false, description: "Internal notes." }),
+  accessNotes: t.string({ required: false, description: "How to get in (CleanEstimate Pro)." }),
+  specialInstructions: t.string({
+    required: false,
+    description: "Special instructions (CleanEstimate Pro).",
+  }),
+  status: t.field({
+    type: JobStatusEnum,
+    required: false,
+    description:
+      "Status to set. CleanItAll completes jobs only through `completeJob`; UNSCHEDULED exists in ARTISAN only.",
+  }),
+  jobTypeId: t.string({ required: false, description: "The job type's upstream id (ARTISAN)." }),
+});
+
+const CreateJobInput = builder.inputType("CreateJobInput", {
+  description: "A new job. Fields a source cannot store are rejected with an error naming them.",
+  fields: (t) => ({
+    source: t.field({
+      type: SourceEnum,
+      required: true,
+      description: "The upstream to create the job in: CLEANITALL, CLEANESTIMATE or ARTISAN.",
+    }),
+    customerId: t.id({ required: true, description: "The customer's global id, in the same source." }),
+    estimateId: t.id({
+      required: false,
+      description: "The estimate the job was sold from (CleanEstimate Pro; its total becomes the price).",
+    }),
+    ...jobFields(t),
+  }),
+});
+
+const UpdateJobInput = builder.inputType("UpdateJobInput", {
+  description: "Changes to a job: omitted fields stay as they are, `null` clears a field.",
+  fields: (t) => ({
+    customerId: t.id({
+      required: false,
+      description: "Move the job to another customer of the same source (CleanItAll, CleanEstimate Pro).",
+    }),
+    estimateId: t.id({
+      required: false,
+      description: "The estimate the job was sold from (CleanEstimate Pro).",
+    }),
+    ...jobFields(t),
+  }),
+});
+
+const CompleteJobInput = builder.inputType("CompleteJobInput", {
+  description: "How a job was completed.",
+  fields: (t) => ({
+    completedAt: t.field({
+      type: "DateTime",
+      required: false,
+      description: "When the work was finished (CleanItAll; default: now).",
+    }),
+    completionNotes: t.string({ required: false, description: "Notes on the finished work (CleanItAll)." }),
+  }),
+});
+
+const CreateJobPayload = createPayload("CreateJobPayload", "job", JobRef, "The created job.");
+
+const JobPayload = builder.objectRef<{ job: UnifiedJob }>("JobPayload").implement({
+  description: "A job after a change.",
+  fields: (t) => ({ job: t.expose("job", { type: JobRef, description: "The job after the change." }) }),
+});
+
+/** Input ids (global) -> the source's own ids, checked to be in the job's source. */
+function jobIds<T extends { customerId?: string | number | null; estimateId?: string | number | null }>(
+  context: GatewayContext,
+  source: SourceId,
+  input: T,
+) {
+  return {
+    ...input,
+    customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+    estimateId: sameSourceId(context, source, input.estimateId, "estimateId", ["Estimate"]),
+  };
+}
+
+builder.mutationFields((t) => ({
+  createJob: t.field({
+    type: CreateJobPayload,
+    authScopes: { write: true },
+    description: "Creates a job in CleanItAll, CleanEstimate Pro or ARTISAN.",
+    args: {
+      input: t.arg({ type: CreateJobInput, required: true, description: "The job." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      const ids = jobIds(context, source, input);
+      return runCreate(context, {
+        operation: "createJob",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createJob(ids, options),
+      });
+    },
+  }),
+  updateJob: t.field({
+    type: JobPayload,
+    authScopes: { write: true },
+    description: "Changes a job (CleanItAll, CleanEstimate Pro, ARTISAN).",
+    args: {
+      id: t.arg.id({ required: true, description: "The job's global id." }),
+      input: t.arg({ type: UpdateJobInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Job", "updateJob");
+      const input = jobIds(context, ref.source, args.input);
+      return runWrite(context, async () => ({ job: await writes.updateJob(ref.sourceId, input) }));
+    },
+  }),
+  completeJob: t.field({
+    type: JobPayload,
+    authScopes: { write: true },
+    description:
+      "Marks a job completed: CleanItAll's complete action (with its notes), or the COMPLETED status in CleanEstimate Pro and ARTISAN.",
+    args: {
+      id: t.arg.id({ required: true, description: "The job's global id." }),
+      input: t.arg({ type: CompleteJobInput, required: false, description: "Completion details." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Job", "completeJob");
+      return runWrite(context, async () => ({
+        job: await writes.completeJob(ref.sourceId, args.input ?? {}),
+      }));
+    },
+  }),
+  deleteJob: t.field({
+    type: DeletePayloadRef,
+    authScopes: { delete: true },
+    description:
+      "Deletes a job (CleanItAll: refused while invoices reference it; ARTISAN: its site visits go too). Needs the `delete` scope.",
+    args: { id: t.arg.id({ required: true, description: "The job's global id." }) },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Job", "deleteJob");
+      return runWrite(context, async () => ({ ref, ...(await writes.deleteJob(ref.sourceId)) }));
     },
   }),
 }));

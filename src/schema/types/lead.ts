@@ -1,9 +1,11 @@
 import type { UnifiedCustomer, UnifiedLead } from "../../datasources/unified.js";
 import { checkSearch } from "../args.js";
-import { builder } from "../builder.js";
+import { builder, type Types } from "../builder.js";
 import { EstimateConnection, LeadConnection, pagingArgs, resolveList } from "../connections.js";
 import { EstimateStatusEnum, LeadStatusEnum, SourceEnum } from "../enums.js";
+import { createPayload, IDEMPOTENCY_KEY_DESCRIPTION, runCreate, runWrite, targetOf } from "../mutations.js";
 import { AddressRef, CustomerRef, LeadRef, NodeRef } from "../refs.js";
+import { AddressInputRef } from "./common.js";
 import { loadByGlobalId } from "./node.js";
 
 LeadRef.implement({
@@ -100,6 +102,97 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context, info) => {
       const search = checkSearch(args.search, "search");
       return resolveList(context, info, "leads", args, () => ({ status: args.status ?? undefined, search }));
+    },
+  }),
+}));
+
+// Mutations
+
+const leadFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  email: t.string({ required: false, description: "Email address." }),
+  phone: t.string({ required: false, description: "Phone number." }),
+  address: t.field({ type: AddressInputRef, required: false, description: "Where the work would be done." }),
+  billingAddress: t.field({
+    type: AddressInputRef,
+    required: false,
+    description: "Billing address (JobCloser).",
+  }),
+  serviceInterests: t.stringList({
+    required: false,
+    description: "Services the lead asks about, e.g. `house-wash` (CleanEstimate Pro).",
+  }),
+  notes: t.string({ required: false, description: "Notes on the lead." }),
+  channel: t.string({
+    required: false,
+    description: "Where the lead came from, e.g. `website` (CleanEstimate Pro; default `api`).",
+  }),
+  status: t.field({ type: LeadStatusEnum, required: false, description: "Status (CleanEstimate Pro)." }),
+  customerType: t.string({ required: false, description: "Free-text kind of customer (JobCloser)." }),
+  referredBy: t.string({ required: false, description: "Who referred the lead (JobCloser)." }),
+});
+
+const CreateLeadInput = builder.inputType("CreateLeadInput", {
+  description: "A new sales lead. Fields a source cannot store are rejected with an error naming them.",
+  fields: (t) => ({
+    source: t.field({
+      type: SourceEnum,
+      required: true,
+      description:
+        "CLEANESTIMATE, or JOBCLOSER (a customer in status Lead; needs a Zapier key in the tenant's config).",
+    }),
+    name: t.string({ required: true, description: "The prospect's name." }),
+    ...leadFields(t),
+  }),
+});
+
+const UpdateLeadInput = builder.inputType("UpdateLeadInput", {
+  description: "Changes to a lead: omitted fields stay as they are, `null` clears a field.",
+  fields: (t) => ({
+    name: t.string({ required: false, description: "The prospect's name (cannot be cleared)." }),
+    ...leadFields(t),
+  }),
+});
+
+const CreateLeadPayload = createPayload("CreateLeadPayload", "lead", LeadRef, "The created lead.");
+
+const UpdateLeadPayload = builder.objectRef<{ lead: UnifiedLead }>("UpdateLeadPayload").implement({
+  description: "The updated lead.",
+  fields: (t) => ({
+    lead: t.expose("lead", { type: LeadRef, description: "The lead after the change." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createLead: t.field({
+    type: CreateLeadPayload,
+    authScopes: { write: true },
+    description: "Creates a sales lead in CleanEstimate Pro or JobCloser.",
+    args: {
+      input: t.arg({ type: CreateLeadInput, required: true, description: "The lead." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      return runCreate(context, {
+        operation: "createLead",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createLead(input, options),
+      });
+    },
+  }),
+  updateLead: t.field({
+    type: UpdateLeadPayload,
+    authScopes: { write: true },
+    description: "Changes a lead (CleanEstimate Pro).",
+    args: {
+      id: t.arg.id({ required: true, description: "The lead's global id." }),
+      input: t.arg({ type: UpdateLeadInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "Lead", "updateLead");
+      return runWrite(context, async () => ({ lead: await writes.updateLead(ref.sourceId, args.input) }));
     },
   }),
 }));

@@ -3,6 +3,7 @@ import { checkDateRange } from "../args.js";
 import { builder } from "../builder.js";
 import { PaymentConnection, pagingArgs, resolveList } from "../connections.js";
 import { PaymentMethodEnum, SourceEnum } from "../enums.js";
+import { createPayload, IDEMPOTENCY_KEY_DESCRIPTION, runCreate, sameSourceId } from "../mutations.js";
 import { CustomerRef, InvoiceRef, MoneyRef, NodeRef, PaymentRef } from "../refs.js";
 import { filterRef, loadByGlobalId } from "./node.js";
 
@@ -101,6 +102,55 @@ builder.queryFields((t) => ({
           paidFrom: args.paidFrom ?? undefined,
           paidTo: args.paidTo ?? undefined,
         };
+      });
+    },
+  }),
+}));
+
+// Mutations
+
+const RecordPaymentInput = builder.inputType("RecordPaymentInput", {
+  description: "A payment received against an invoice.",
+  fields: (t) => ({
+    source: t.field({ type: SourceEnum, required: true, description: "CLEANITALL." }),
+    invoiceId: t.id({ required: true, description: "The invoice's global id." }),
+    amount: t.field({
+      type: "Decimal",
+      required: true,
+      description: "Amount received, above 0 and at most the balance.",
+    }),
+    method: t.field({ type: PaymentMethodEnum, required: false, description: "How (default OTHER)." }),
+    paidAt: t.field({ type: "DateTime", required: false, description: "When (default: now)." }),
+    reference: t.string({ required: false, description: "Processor charge id or check number." }),
+    notes: t.string({ required: false, description: "Notes." }),
+  }),
+});
+
+const RecordPaymentPayload = createPayload(
+  "RecordPaymentPayload",
+  "payment",
+  PaymentRef,
+  "The recorded payment (its invoice becomes PAID when fully paid).",
+);
+
+builder.mutationFields((t) => ({
+  recordPayment: t.field({
+    type: RecordPaymentPayload,
+    authScopes: { write: true },
+    description: "Records a payment against an invoice (CleanItAll).",
+    args: {
+      input: t.arg({ type: RecordPaymentInput, required: true, description: "The payment." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      const invoiceId = sameSourceId(context, source, input.invoiceId, "invoiceId", ["Invoice"]) ?? "";
+      return runCreate(context, {
+        operation: "recordPayment",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.recordPayment({ ...input, invoiceId }, options),
       });
     },
   }),

@@ -5,7 +5,7 @@ import type {
   UnifiedSiteVisit,
 } from "../../datasources/unified.js";
 import { checkDateRange } from "../args.js";
-import { builder } from "../builder.js";
+import { builder, type Types } from "../builder.js";
 import {
   ChemicalApplicationConnection,
   pagingArgs,
@@ -13,6 +13,15 @@ import {
   SiteVisitConnection,
 } from "../connections.js";
 import { SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import {
+  createPayload,
+  DeletePayloadRef,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  sameSourceId,
+  targetOf,
+} from "../mutations.js";
 import { CrewRef, CustomerRef, JobRef, NodeRef, SiteVisitRef, TeamMemberObjectRef } from "../refs.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
 import { related } from "./reference.js";
@@ -167,6 +176,107 @@ builder.queryFields((t) => ({
               to: args.to ?? undefined,
             },
       );
+    },
+  }),
+}));
+
+// Mutations
+
+const siteVisitFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  durationMinutes: t.int({ required: false, description: "Planned duration in minutes (at least 1)." }),
+  notes: t.string({ required: false, description: "Internal notes (up to 2000 characters)." }),
+  status: t.field({
+    type: SiteVisitStatusEnum,
+    required: false,
+    description: "SCHEDULED (default), COMPLETED or CANCELLED.",
+  }),
+  teamMemberId: t.string({ required: false, description: "The team member's upstream id." }),
+});
+
+const CreateSiteVisitInput = builder.inputType("CreateSiteVisitInput", {
+  description: "A new site visit of a job (ARTISAN).",
+  fields: (t) => ({
+    source: t.field({ type: SourceEnum, required: true, description: "ARTISAN." }),
+    jobId: t.id({ required: true, description: "The job's global id." }),
+    scheduledAt: t.field({ type: "DateTime", required: true, description: "When the visit starts." }),
+    customerId: t.id({
+      required: false,
+      description: "The customer visited (default: the job's customer).",
+    }),
+    ...siteVisitFields(t),
+  }),
+});
+
+const UpdateSiteVisitInput = builder.inputType("UpdateSiteVisitInput", {
+  description: "Changes to a site visit: omitted fields stay as they are, `null` clears a field.",
+  fields: (t) => ({
+    scheduledAt: t.field({ type: "DateTime", required: false, description: "When the visit starts." }),
+    ...siteVisitFields(t),
+  }),
+});
+
+const CreateSiteVisitPayload = createPayload(
+  "CreateSiteVisitPayload",
+  "siteVisit",
+  SiteVisitRef,
+  "The created site visit.",
+);
+
+const SiteVisitPayload = builder.objectRef<{ siteVisit: UnifiedSiteVisit }>("SiteVisitPayload").implement({
+  description: "A site visit after a change.",
+  fields: (t) => ({
+    siteVisit: t.expose("siteVisit", { type: SiteVisitRef, description: "The visit after the change." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createSiteVisit: t.field({
+    type: CreateSiteVisitPayload,
+    authScopes: { write: true },
+    description: "Schedules a site visit of a job (ARTISAN).",
+    args: {
+      input: t.arg({ type: CreateSiteVisitInput, required: true, description: "The visit." }),
+      idempotencyKey: t.arg.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { source, ...input } = args.input;
+      const ids = {
+        ...input,
+        jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
+        customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+      };
+      return runCreate(context, {
+        operation: "createSiteVisit",
+        source,
+        args: args.input,
+        idempotencyKey: args.idempotencyKey,
+        perform: (writes, options) => writes.createSiteVisit(ids, options),
+      });
+    },
+  }),
+  updateSiteVisit: t.field({
+    type: SiteVisitPayload,
+    authScopes: { write: true },
+    description: "Reschedules or changes a site visit (ARTISAN).",
+    args: {
+      id: t.arg.id({ required: true, description: "The visit's global id." }),
+      input: t.arg({ type: UpdateSiteVisitInput, required: true, description: "The changes." }),
+    },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "SiteVisit", "updateSiteVisit");
+      return runWrite(context, async () => ({
+        siteVisit: await writes.updateSiteVisit(ref.sourceId, args.input),
+      }));
+    },
+  }),
+  deleteSiteVisit: t.field({
+    type: DeletePayloadRef,
+    authScopes: { delete: true },
+    description: "Deletes a site visit (ARTISAN). Needs the `delete` scope.",
+    args: { id: t.arg.id({ required: true, description: "The visit's global id." }) },
+    resolve: (_root, args, context) => {
+      const { ref, writes } = targetOf(context, args.id, "SiteVisit", "deleteSiteVisit");
+      return runWrite(context, async () => ({ ref, ...(await writes.deleteSiteVisit(ref.sourceId)) }));
     },
   }),
 }));
