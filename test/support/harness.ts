@@ -26,6 +26,7 @@ import {
   createJobCloserSim,
   JOBCLOSER_DEMO_COMPANY,
   JOBCLOSER_DEMO_USER,
+  JOBCLOSER_DEMO_ZAPIER_KEY,
   JOBCLOSER_OTHER_COMPANY,
   type JobCloserSim,
 } from "../../sim/jobcloser/index.js";
@@ -44,6 +45,8 @@ export const SIM_NOW = new Date("2026-03-01T12:30:00Z");
 export const READ_KEY = "test_read_key_0123456789abcdef";
 export const ALL_KEY = "test_all_scopes_key_0123456789ab";
 export const NO_READ_KEY = "test_write_only_key_0123456789ab";
+/** read + write, no delete. */
+export const WRITE_KEY = "test_read_write_key_0123456789ab";
 
 export interface Harness {
   cleanitall: CleanItAllSim;
@@ -77,6 +80,8 @@ export interface HarnessOptions {
   config?: Partial<GatewayConfigInput>;
   /** JobCloser list snapshot lifetime (default 60 s; 0 to count every list read). */
   jobcloserListCacheTtlMs?: number;
+  /** Sign in to JobCloser with the demo company's Zapier key (lead and customer creation need it). */
+  jobcloserZapier?: boolean;
   /** Which upstreams the tenant has (default all). */
   upstreams?: Array<"cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo">;
 }
@@ -126,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           { key: READ_KEY, scopes: ["read"] },
           { key: ALL_KEY, scopes: ["read", "write", "delete"] },
           { key: NO_READ_KEY, scopes: ["write"] },
+          { key: WRITE_KEY, scopes: ["read", "write"] },
         ],
         upstreams: {
           ...(wanted.includes("cleanitall")
@@ -144,8 +150,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             ? {
                 jobcloser: {
                   baseUrl: jobcloserUrl,
-                  email: JOBCLOSER_DEMO_USER.email,
-                  password: JOBCLOSER_DEMO_USER.password,
+                  ...(options.jobcloserZapier
+                    ? { zapierKey: JOBCLOSER_DEMO_ZAPIER_KEY }
+                    : { email: JOBCLOSER_DEMO_USER.email, password: JOBCLOSER_DEMO_USER.password }),
                   listCacheTtlMs: options.jobcloserListCacheTtlMs ?? 60_000,
                 },
               }
