@@ -1,6 +1,5 @@
 import type { SourceId } from "../errors.js";
 import type { ListStream } from "./paging.js";
-import type { SourceWrites } from "./writes.js";
 import type {
   EstimateStatus,
   InvoiceStatus,
@@ -27,6 +26,7 @@ import type {
   UnifiedSiteVisit,
   UnifiedVendor,
 } from "./unified.js";
+import type { SourceWrites } from "./writes.js";
 
 /**
  * What the schema asks of every upstream, in unified terms. One instance per GraphQL request

@@ -22,15 +22,25 @@ export const required: Rule = (value) =>
 /** Given (not null) when the field is present at all: for fields an update may omit but not clear. */
 export const notNull: Rule = (value) => (value === null ? "cannot be null" : null);
 
+/** Not blank when given: for names an update may omit but not empty. */
+export const notBlank: Rule = (value) =>
+  value === null || (typeof value === "string" && value.trim() === "") ? "cannot be blank" : null;
+
+/** Rules that judge an absent value themselves; every other rule passes absent values. */
+const CHECKS_ABSENT: ReadonlySet<Rule> = new Set([required, notNull, notBlank]);
+
+/** Length in characters (code points), as the references count, not UTF-16 units. */
+const characters = (value: string) => [...value].length;
+
 export const maxLength =
   (max: number): Rule =>
   (value) =>
-    typeof value === "string" && value.length > max ? `must be at most ${max} characters` : null;
+    typeof value === "string" && characters(value) > max ? `must be at most ${max} characters` : null;
 
 export const minLength =
   (min: number): Rule =>
   (value) =>
-    typeof value === "string" && value.length < min ? `must be at least ${min} characters` : null;
+    typeof value === "string" && characters(value) < min ? `must be at least ${min} characters` : null;
 
 // The pragmatic shape check most APIs apply: one @, no spaces, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -44,6 +54,14 @@ export const pattern =
 
 /** `HH:MM`, 24 h. */
 export const clockTime: Rule = pattern(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time as HH:MM (24 h)");
+
+/** `YYYY-MM-DD` naming a real day (no 2026-02-30). */
+export const calendarDate: Rule = (value) => {
+  if (typeof value !== "string") return null;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
+  return date && date.toISOString().slice(0, 10) === value ? null : "must be a date as YYYY-MM-DD";
+};
 
 /** ISO 3166-1 alpha-2. */
 export const countryCode: Rule = pattern(/^[A-Z]{2}$/, "must be a 2-letter ISO country code, e.g. US");
@@ -126,7 +144,7 @@ export class Problems {
   /** Applies rules in order; the first failing rule is the field's problem. */
   check(path: string, value: unknown, ...rules: Rule[]): this {
     for (const rule of rules) {
-      if (rule !== required && absent(value)) continue;
+      if (!CHECKS_ABSENT.has(rule) && absent(value)) continue;
       const message = rule(value);
       if (message) {
         this.list.push({ path, message });

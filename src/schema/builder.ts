@@ -28,13 +28,23 @@ export const builder = new SchemaBuilder<BuilderTypes>({
       write: context.scopes.has("write"),
       delete: context.scopes.has("delete"),
     }),
-    unauthorizedError: (_parent, _context, _info, result) => {
-      const failure = result.failure;
-      const scope = failure.kind === "AuthScope" ? failure.scope : "read";
-      return new ForbiddenError(scope);
-    },
+    unauthorizedError: (_parent, _context, _info, result) => new ForbiddenError(missingScope(result.failure)),
   },
 });
+
+/** The scope a failed check asked for: `{ write: true }` fails as AnyAuthScopes around one AuthScope. */
+function missingScope(failure: unknown): string {
+  if (!failure || typeof failure !== "object") return "read";
+  const { kind, scope, failures } = failure as { kind?: unknown; scope?: unknown; failures?: unknown };
+  if (kind === "AuthScope" && typeof scope === "string") return scope;
+  if (Array.isArray(failures)) {
+    for (const inner of failures) {
+      const found = missingScope(inner);
+      if (found !== "read" || (inner as { scope?: unknown }).scope === "read") return found;
+    }
+  }
+  return "read";
+}
 
 /** The builder's resolved type parameters, for helpers that take refs or field builders. */
 export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

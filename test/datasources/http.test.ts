@@ -292,7 +292,12 @@ describe("HttpLayer: retries", () => {
     sim.control.injectFault({ kind: "status", status: 503, times: 1 });
     expect((await http.request(target(), { ...put, effect: "idempotent-write" })).body).toEqual({ put: "7" });
     sim.control.injectFault({ kind: "drop", times: 1 });
-    const del = { method: "DELETE", path: "/items/7", route: "/items/:id", effect: "idempotent-write" } as const;
+    const del = {
+      method: "DELETE",
+      path: "/items/7",
+      route: "/items/:id",
+      effect: "idempotent-write",
+    } as const;
     expect((await http.request(target(), del)).status).toBe(204);
     expect(sim.control.snapshot()).toEqual({ "DELETE /api/v1/items/:id": 2, "PUT /api/v1/items/:id": 3 });
   });

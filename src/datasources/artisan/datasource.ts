@@ -5,9 +5,7 @@ import type { SourceStream, StreamPage } from "../paging.js";
 import { byIdLoader, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
-  JobStatus,
   NodeRef,
-  SiteVisitStatus,
   UnifiedCompany,
   UnifiedCustomer,
   UnifiedInvoice,
@@ -22,7 +20,10 @@ import {
   toUnifiedInvoice,
   toUnifiedJob,
   toUnifiedSiteVisit,
+  UPSTREAM_JOB_STATUS,
+  UPSTREAM_SITE_VISIT_STATUS,
 } from "./mappers.js";
+import { ArtisanWrites } from "./writes.js";
 
 /**
  * Check-in ARTISAN as a gateway datasource. By-id loaders fetch the detail representation; list
@@ -30,21 +31,6 @@ import {
  * and detail carry the same unified fields, are primed from lists. Money is in the company
  * currency, read from the company profile, which is cached for `profileTtlMs` across requests.
  */
-
-const JOB_STATUS_FILTER: Record<JobStatus, string> = {
-  UNSCHEDULED: "draft",
-  SCHEDULED: "open",
-  IN_PROGRESS: "in_progress",
-  COMPLETED: "completed",
-  CANCELLED: "cancelled",
-};
-
-const SITE_VISIT_STATUS_FILTER: Record<SiteVisitStatus, string | null> = {
-  SCHEDULED: "scheduled",
-  IN_PROGRESS: null,
-  COMPLETED: "completed",
-  CANCELLED: "cancelled",
-};
 
 /** ARTISAN invoices are either paid or issued-and-unpaid. */
 const INVOICE_PAID_FILTER: Record<InvoiceStatus, string | null> = {
@@ -81,10 +67,18 @@ export class ArtisanDatasource implements Datasource {
     return record && toUnifiedInvoice(record, currency);
   });
 
+  readonly writes: ArtisanWrites;
+
   constructor(
     private readonly client: ArtisanClient,
     private readonly profileTtlMs: number,
-  ) {}
+  ) {
+    this.writes = new ArtisanWrites(client, {
+      currency: () => this.currency(),
+      // Records this request loaded before a write may be stale after it (the profile is not).
+      forgetLoaded: () => this.forgetRecords(),
+    });
+  }
 
   isValidId(type: NodeRef["type"], id: string): boolean {
     return type !== "Payment" && /^[1-9][0-9]{0,15}$/.test(id);
@@ -132,11 +126,15 @@ export class ArtisanDatasource implements Datasource {
 
   clearLoaders(): void {
     this.client.forget();
+    this.forgetRecords();
+    this.companyProfile = null;
+  }
+
+  private forgetRecords(): void {
     this.customerLoader.clearAll();
     this.jobLoader.clearAll();
     this.siteVisitLoader.clearAll();
     this.invoiceLoader.clearAll();
-    this.companyProfile = null;
   }
 
   readonly lists = {
@@ -153,7 +151,7 @@ export class ArtisanDatasource implements Datasource {
       if (filter.scheduledDate !== undefined || filter.assigneeId !== undefined) return null;
       const query = {
         customer_id: filter.customerId,
-        status: filter.status ? JOB_STATUS_FILTER[filter.status] : undefined,
+        status: filter.status ? UPSTREAM_JOB_STATUS[filter.status] : undefined,
       };
       return this.stream<UnifiedJob>(async (offset, limit) => {
         const page = await this.client.listJobs(query, offset, limit);
@@ -162,7 +160,7 @@ export class ArtisanDatasource implements Datasource {
     },
 
     siteVisits: (filter) => {
-      const status = filter.status ? SITE_VISIT_STATUS_FILTER[filter.status] : undefined;
+      const status = filter.status ? UPSTREAM_SITE_VISIT_STATUS[filter.status] : undefined;
       if (status === null) return null;
       const query = {
         status,

@@ -95,6 +95,15 @@ export const JOB_STATUS: Record<JobRecord["status"], JobStatus> = {
   cancelled: "CANCELLED",
 };
 
+/** Unified -> upstream job statuses (filters and writes). */
+export const UPSTREAM_JOB_STATUS: Record<JobStatus, JobRecord["status"]> = {
+  UNSCHEDULED: "draft",
+  SCHEDULED: "open",
+  IN_PROGRESS: "in_progress",
+  COMPLETED: "completed",
+  CANCELLED: "cancelled",
+};
+
 export function toUnifiedJob(record: JobRecord): UnifiedJob {
   const detail = record.site_visits_count !== undefined;
   return {
@@ -142,6 +151,14 @@ export const SITE_VISIT_STATUS: Record<SiteVisitRecord["status"], SiteVisitStatu
   scheduled: "SCHEDULED",
   completed: "COMPLETED",
   cancelled: "CANCELLED",
+};
+
+/** Unified -> upstream site visit statuses; ARTISAN visits are never "in progress". */
+export const UPSTREAM_SITE_VISIT_STATUS: Record<SiteVisitStatus, SiteVisitRecord["status"] | null> = {
+  SCHEDULED: "scheduled",
+  IN_PROGRESS: null,
+  COMPLETED: "completed",
+  CANCELLED: "cancelled",
 };
 
 export function toUnifiedSiteVisit(record: SiteVisitRecord): UnifiedSiteVisit {

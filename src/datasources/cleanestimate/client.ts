@@ -1,6 +1,7 @@
-import type { z } from "zod";
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { BadInputError } from "../../errors.js";
-import type { UpstreamRequest } from "../http.js";
+import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CursorPosition } from "../paging.js";
 import { RestClient, upstreamErrorMessage } from "../rest.js";
 import {
@@ -15,6 +16,7 @@ import {
   jobRecord,
   type LeadRecord,
   leadRecord,
+  single,
   type WebhookEndpointRecord,
   webhookEndpointRecord,
 } from "./records.js";
@@ -33,6 +35,115 @@ export interface CursorPage<T> {
   records: T[];
   after: CursorPosition[];
   done: boolean;
+}
+
+/** Request bodies of the write endpoints (§8), snake_case; on PATCH `null` clears a nullable field. */
+export interface LeadBody {
+  customer_name?: string;
+  customer_email?: string | null;
+  customer_phone?: string | null;
+  service_address?: string | null;
+  city?: string | null;
+  state?: string | null;
+  zip?: string | null;
+  service_interest?: string[];
+  notes?: string | null;
+  source?: string;
+  status?: LeadRecord["status"];
+}
+
+export interface ClientBody {
+  name?: string;
+  email?: string | null;
+  phone?: string | null;
+  address_line1?: string | null;
+  address_line2?: string | null;
+  city?: string | null;
+  state?: string | null;
+  zip?: string | null;
+  notes?: string | null;
+  status?: ClientRecord["status"];
+}
+
+export interface EstimateBody {
+  customer_name?: string;
+  customer_email?: string | null;
+  customer_phone?: string | null;
+  address_line1?: string | null;
+  address_line2?: string | null;
+  city?: string | null;
+  state?: string | null;
+  zip?: string | null;
+  property_type?: EstimateRecord["property_type"];
+  client_id?: string | null;
+  lead_id?: string | null;
+  services?: Array<{ service_slug: string; enabled?: boolean; sqft: number; stories?: number }>;
+  addons?: Array<{ addon_slug: string; quantity?: number }>;
+  custom_items?: Array<{ name: string; quantity?: number; unit_price: number }>;
+  dirtiness_level?: EstimateRecord["dirtiness_level"];
+  assigned_rep_id?: string | null;
+  /** The API sets only these two; the customer accepts or declines outside it. */
+  status?: "draft" | "sent";
+  source?: string;
+  expires_at?: string;
+}
+
+export interface JobBody {
+  client_id?: string;
+  estimate_id?: string | null;
+  status?: JobRecord["status"];
+  service_type?: string;
+  scheduled_date?: string;
+  scheduled_time_start?: string | null;
+  scheduled_time_end?: string | null;
+  service_address?: string | null;
+  service_city?: string | null;
+  service_state?: string | null;
+  service_zip?: string | null;
+  price?: number | null;
+  notes?: string | null;
+  access_notes?: string | null;
+  special_instructions?: string | null;
+}
+
+export interface WebhookEndpointBody {
+  name: string;
+  url: string;
+  events: string[];
+}
+
+/** A created record, and whether the upstream replayed it for a repeated Idempotency-Key (§4). */
+export interface Created<T> {
+  record: T;
+  replayed: boolean;
+}
+
+/** The signing secret comes only in the POST answer (§7.7). */
+const createdWebhookEndpoint = webhookEndpointRecord.extend({ secret: z.string().startsWith("whsec_") });
+export type CreatedWebhookEndpoint = z.infer<typeof createdWebhookEndpoint>;
+
+const errorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/**
+ * A write the upstream refused with a 4xx in its §5 envelope (other than 401): validation, not
+ * found, state rules, key reuse. The writes layer knows the input behind it and maps it there.
+ */
+export class CleanEstimateRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Array<{ field: string; message: string }>,
+  ) {
+    super(message);
+    this.name = "CleanEstimateRejection";
+  }
 }
 
 export class CleanEstimateClient extends RestClient {
@@ -90,6 +201,110 @@ export class CleanEstimateClient extends RestClient {
     limit: number,
   ): Promise<CursorPage<InvoiceRecord>> {
     return this.listFrom("/invoices", invoiceRecord, status, from, limit);
+  }
+
+  createLead(body: LeadBody, idempotencyKey?: string): Promise<Created<LeadRecord>> {
+    return this.create("/leads", leadRecord, body, idempotencyKey);
+  }
+
+  updateLead(id: string, body: LeadBody): Promise<LeadRecord> {
+    return this.update("/leads", id, leadRecord, body);
+  }
+
+  createClient(body: ClientBody, idempotencyKey?: string): Promise<Created<ClientRecord>> {
+    return this.create("/clients", clientRecord, body, idempotencyKey);
+  }
+
+  updateClient(id: string, body: ClientBody): Promise<ClientRecord> {
+    return this.update("/clients", id, clientRecord, body);
+  }
+
+  createEstimate(body: EstimateBody, idempotencyKey?: string): Promise<Created<EstimateRecord>> {
+    return this.create("/estimates", estimateRecord, body, idempotencyKey);
+  }
+
+  updateEstimate(id: string, body: EstimateBody): Promise<EstimateRecord> {
+    return this.update("/estimates", id, estimateRecord, body);
+  }
+
+  createJob(body: JobBody, idempotencyKey?: string): Promise<Created<JobRecord>> {
+    return this.create("/jobs", jobRecord, body, idempotencyKey);
+  }
+
+  updateJob(id: string, body: JobBody): Promise<JobRecord> {
+    return this.update("/jobs", id, jobRecord, body);
+  }
+
+  createWebhookEndpoint(
+    body: WebhookEndpointBody,
+    idempotencyKey?: string,
+  ): Promise<Created<CreatedWebhookEndpoint>> {
+    return this.create("/webhooks", createdWebhookEndpoint, body, idempotencyKey);
+  }
+
+  async deleteWebhookEndpoint(id: string): Promise<void> {
+    const request: UpstreamRequest = {
+      method: "DELETE",
+      path: `/webhooks/${encodeURIComponent(id)}`,
+      route: "/webhooks/:id",
+    };
+    const response = await this.send(request);
+    if (response.status !== 204) throw this.refusal(request, response);
+  }
+
+  /**
+   * POST. With a key the upstream answers a repeat with the stored result instead of creating
+   * again, so the HTTP layer may retry it; without one it is sent once.
+   */
+  private async create<T>(
+    route: ListPath,
+    schema: z.ZodType<T>,
+    body: object,
+    idempotencyKey: string | undefined,
+  ): Promise<Created<T>> {
+    const request: UpstreamRequest = {
+      method: "POST",
+      path: route,
+      route,
+      body,
+      ...(idempotencyKey === undefined
+        ? {}
+        : { headers: { "Idempotency-Key": idempotencyKey }, effect: "idempotent-write" as const }),
+    };
+    const response = await this.send(request);
+    if (response.status !== 201) throw this.refusal(request, response);
+    return {
+      record: this.parse(single(schema), response.body, request).data,
+      replayed: response.headers["idempotent-replayed"] === "true",
+    };
+  }
+
+  /**
+   * PATCH, under a key of its own (§4: clients should always send one): a retry after a lost
+   * answer is replayed, not applied twice with a second webhook, so the HTTP layer may retry it.
+   */
+  private async update<T>(route: ListPath, id: string, schema: z.ZodType<T>, body: object): Promise<T> {
+    const request: UpstreamRequest = {
+      method: "PATCH",
+      path: `${route}/${encodeURIComponent(id)}`,
+      route: `${route}/:id`,
+      body,
+      headers: { "Idempotency-Key": randomUUID() },
+      effect: "idempotent-write",
+    };
+    const response = await this.send(request);
+    if (response.status !== 200) throw this.refusal(request, response);
+    return this.parse(single(schema), response.body, request).data;
+  }
+
+  /** A 4xx in the §5 envelope is the writes layer's to map; anything else is the upstream's fault. */
+  private refusal(request: UpstreamRequest, response: UpstreamResponse): Error {
+    const envelope = errorEnvelope.safeParse(response.body);
+    if (response.status >= 400 && response.status < 500 && response.status !== 401 && envelope.success) {
+      const { code, message, details } = envelope.data.error;
+      return new CleanEstimateRejection(response.status, code, message, details ?? []);
+    }
+    return this.unexpected(request, response, upstreamErrorMessage(response.body));
   }
 
   /** Every registered webhook endpoint (a short list: read to its end). */

@@ -24,6 +24,7 @@ import {
   toUnifiedJob,
   toUnifiedLead,
 } from "./mappers.js";
+import { CleanEstimateWrites } from "./writes.js";
 
 /**
  * CleanEstimate Pro as a gateway datasource. Its lists filter by status only: anything else (a
@@ -98,7 +99,11 @@ export class CleanEstimateDatasource implements Datasource {
     return record && toUnifiedInvoice(record);
   });
 
-  constructor(private readonly client: CleanEstimateClient) {}
+  readonly writes: CleanEstimateWrites;
+
+  constructor(private readonly client: CleanEstimateClient) {
+    this.writes = new CleanEstimateWrites(client);
+  }
 
   isValidId(type: NodeRef["type"], id: string): boolean {
     return ["Customer", "Lead", "Estimate", "Job", "Invoice"].includes(type) && UUID.test(id);

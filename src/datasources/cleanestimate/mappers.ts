@@ -9,9 +9,17 @@ import type {
   UnifiedInvoice,
   UnifiedJob,
   UnifiedLead,
+  UnifiedWebhookEndpoint,
 } from "../unified.js";
 import { money, toCents } from "../unified.js";
-import type { ClientRecord, EstimateRecord, InvoiceRecord, JobRecord, LeadRecord } from "./records.js";
+import type {
+  ClientRecord,
+  EstimateRecord,
+  InvoiceRecord,
+  JobRecord,
+  LeadRecord,
+  WebhookEndpointRecord,
+} from "./records.js";
 
 /** CleanEstimate Pro records -> unified records. Amounts are USD (the API has no currency field). */
 
@@ -262,5 +270,16 @@ export function toUnifiedInvoice(record: InvoiceRecord): UnifiedInvoice {
     hasPdf: false,
     createdAt: record.created_at,
     updatedAt: record.updated_at,
+  };
+}
+
+export function toUnifiedWebhookEndpoint(record: WebhookEndpointRecord): UnifiedWebhookEndpoint {
+  return {
+    source,
+    sourceId: record.id,
+    name: record.name,
+    url: record.url,
+    events: record.events,
+    createdAt: record.created_at,
   };
 }

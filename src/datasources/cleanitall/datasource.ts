@@ -13,6 +13,7 @@ import type {
 } from "../unified.js";
 import { CLEANITALL_MAX_PAGE, type CleanItAllClient, type InvoiceQuery } from "./client.js";
 import { toUnifiedCustomer, toUnifiedInvoice, toUnifiedJob, toUnifiedPayment } from "./mappers.js";
+import { CleanItAllWrites } from "./writes.js";
 
 /**
  * CleanItAll as a gateway datasource. Its lists return complete records, so every list result
@@ -72,11 +73,16 @@ export class CleanItAllDatasource implements Datasource {
     Promise.all(keys.map((key) => this.findPayment(key).catch((error: Error) => error))),
   );
 
+  readonly writes: CleanItAllWrites;
+
   constructor(
     private readonly client: CleanItAllClient,
     /** Account currency for job prices. */
     private readonly currency: string,
-  ) {}
+  ) {
+    // A write also forgets this request's loaded records, so later fields read what it wrote.
+    this.writes = new CleanItAllWrites(client, currency, () => this.clearLoaders());
+  }
 
   isValidId(type: NodeRef["type"], id: string): boolean {
     return ID_PATTERN[type]?.test(id) ?? false;

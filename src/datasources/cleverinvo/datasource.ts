@@ -4,6 +4,7 @@ import { byIdLoader, RecordNotFound } from "../rest.js";
 import type { InvoiceStatus, NodeRef, UnifiedCustomer, UnifiedInvoice, UnifiedNode } from "../unified.js";
 import { CLEVERINVO_MAX_PAGE, type CleverInvoClient, type InvoicePdf } from "./client.js";
 import { toUnifiedCustomer, toUnifiedInvoice } from "./mappers.js";
+import { CleverInvoWrites } from "./writes.js";
 
 /**
  * CleverInvo as a gateway datasource: clients are customers, invoices are invoices (no jobs, no
@@ -34,7 +35,11 @@ export class CleverInvoDatasource implements Datasource {
     return record && toUnifiedInvoice(record);
   });
 
-  constructor(private readonly client: CleverInvoClient) {}
+  readonly writes: CleverInvoWrites;
+
+  constructor(private readonly client: CleverInvoClient) {
+    this.writes = new CleverInvoWrites(client);
+  }
 
   isValidId(type: NodeRef["type"], id: string): boolean {
     return (type === "Customer" || type === "Invoice") && /^c[a-z0-9]{24}$/.test(id);

@@ -54,6 +54,17 @@ export const invoiceRecord = z.object({
   paidAt: datetime.nullable().optional(),
 });
 
+/** What `POST /invoices` and `PUT /invoices/:id` answer (§7): not the invoice, only its headline. */
+export const invoiceSummary = z.object({
+  id: z.string(),
+  invoiceNumber: z.string(),
+  total: z.number(),
+  status: invoiceStatus,
+});
+
+/** Every error answer (§4): one human-readable string, the first failing check. */
+export const errorBody = z.object({ error: z.string() });
+
 export const single = <T extends z.ZodType>(record: T) => z.object({ data: record });
 
 export const list = <T extends z.ZodType>(record: T) =>
@@ -67,3 +78,4 @@ export const list = <T extends z.ZodType>(record: T) =>
 
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type InvoiceRecord = z.infer<typeof invoiceRecord>;
+export type InvoiceSummary = z.infer<typeof invoiceSummary>;

@@ -1,12 +1,14 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { UpstreamError } from "../../errors.js";
 import type { HttpLayer, UpstreamRequest, UpstreamTarget } from "../http.js";
 import { RestClient } from "../rest.js";
 import {
   type AccountRecord,
   type AssetRecord,
+  type AttachmentRecord,
   accountRecord,
   assetRecord,
+  attachmentRecord,
   type ChemicalApplicationRecord,
   type CompanyRecord,
   type CrewRecord,
@@ -87,13 +89,74 @@ export class JobCloserSession {
     return records;
   }
 
-  /** Forgets every snapshot (after a write). */
-  invalidateSnapshots(): void {
-    this.snapshots.clear();
+  /** Forgets the snapshots of lists whose `route?query` starts with `prefix` (all by default), after a write. */
+  invalidateSnapshots(prefix = ""): void {
+    for (const key of [...this.snapshots.keys()]) {
+      if (key.startsWith(prefix)) this.snapshots.delete(key);
+    }
   }
 }
 
 export type ListFilter = Record<string, string | undefined>;
+
+/**
+ * A chemical application as the write endpoints take it (§4.2). Coordinates go as decimal text,
+ * the form JobCloser stores; `Id` only on an edit. Undefined fields are left out of the JSON.
+ */
+export interface ChemicalApplicationBody {
+  Id?: string;
+  EventId: string;
+  JobId: string;
+  JobItemId?: string | undefined;
+  ProductId?: string | undefined;
+  ApplicationDate: string;
+  Latitude: string;
+  Longitude: string;
+  MeterSerialNumber: string;
+  MeterRawCount: number;
+  MeterCurrentRate: number;
+  MeterCalculatedFlowTotal: number;
+  MeterRawCountsToZero: number;
+  TemperatureOfFluid: number;
+  AmbientTemperature: number;
+  BatteryStatusInPercent: number;
+  BatteryStatusInEstimatedRunTime: number;
+  Note?: string | undefined;
+  DeviceName?: string | undefined;
+  CalibrationFactor?: number | undefined;
+}
+
+/** An event photo's optional details (§4.2 image uploads). */
+export interface PhotoDetails {
+  caption?: string | undefined;
+  latitude?: string | undefined;
+  longitude?: string | undefined;
+}
+
+/** The Zapier customer/lead body (§4.3): `Name` and optional strings. */
+export type ZapierCustomerBody = { Name: string } & Partial<Record<ZapierCustomerField, string>>;
+
+export type ZapierCustomerField =
+  | "Email"
+  | "Phone"
+  | "JobAddress1"
+  | "JobAddress2"
+  | "JobCity"
+  | "JobState"
+  | "JobZip"
+  | "BillingAddress1"
+  | "BillingAddress2"
+  | "BillingCity"
+  | "BillingState"
+  | "BillingZip"
+  | "CustomerType"
+  | "ReferredBy";
+
+/**
+ * What a write answered: its result, or JobCloser's failure message (HTTP 200, `Success: false`),
+ * which the caller maps to the client's fields (`<Name> is invalid`, `Item <n>: …`).
+ */
+export type WriteAnswer<T> = { ok: true; result: T } | { ok: false; message: string };
 
 export class JobCloserClient extends RestClient {
   constructor(
@@ -164,8 +227,14 @@ export class JobCloserClient extends RestClient {
     return this.getById("/invoices/get", id, invoiceRecord, (r) => r.CompanyId);
   }
 
-  /** A chemical application has no company of its own: it is the tenant's when its job is. */
-  async getChemicalApplication(id: string): Promise<ChemicalApplicationRecord | null> {
+  /**
+   * A chemical application has no company of its own: it is the tenant's when its job is. `fresh`
+   * skips the cross-request cache (the record an edit is merged over).
+   */
+  async getChemicalApplication(
+    id: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<ChemicalApplicationRecord | null> {
     await this.companyId();
     const record = await this.call(
       {
@@ -175,6 +244,7 @@ export class JobCloserClient extends RestClient {
         query: { id },
       },
       chemicalApplicationRecord,
+      { cache: !options.fresh },
     );
     if (!record) return null;
     return (await this.getJob(record.JobId)) ? record : null;
@@ -251,10 +321,96 @@ export class JobCloserClient extends RestClient {
     );
   }
 
-  /** Drops the tenant's snapshots and cached reads (after a write). */
+  /** Drops the tenant's snapshots and cached reads under `pathPrefix` (after a write). */
   override invalidate(pathPrefix = ""): void {
-    this.session.invalidateSnapshots();
+    this.session.invalidateSnapshots(pathPrefix);
     super.invalidate(pathPrefix);
+  }
+
+  // ---- Writes (§4.2, §4.3). None is retried: JobCloser has no idempotency, a resent create duplicates.
+
+  createChemicalApplication(body: ChemicalApplicationBody): Promise<WriteAnswer<ChemicalApplicationRecord>> {
+    const route = "/chemicalapplicationlocations/create";
+    return this.write({ method: "POST", path: route, route, body }, chemicalApplicationRecord);
+  }
+
+  /** 1–500 applications, atomic upstream: all are created, or none and `Item <n>: …`. */
+  createChemicalApplicationBatch(
+    bodies: ChemicalApplicationBody[],
+  ): Promise<WriteAnswer<ChemicalApplicationRecord[]>> {
+    const route = "/chemicalapplicationlocations/createbatch";
+    return this.write(
+      { method: "POST", path: route, route, body: bodies },
+      chemicalApplicationRecord.array(),
+    );
+  }
+
+  /** The edit: PUT on the create path, with `Id`. */
+  editChemicalApplication(
+    body: ChemicalApplicationBody & { Id: string },
+  ): Promise<WriteAnswer<ChemicalApplicationRecord>> {
+    const route = "/chemicalapplicationlocations/create";
+    return this.write({ method: "PUT", path: route, route, body }, chemicalApplicationRecord);
+  }
+
+  /** A GET that deletes: sent once, never cached. */
+  deleteChemicalApplication(id: string): Promise<WriteAnswer<boolean>> {
+    const route = "/chemicalapplicationlocations/delete";
+    return this.write({ method: "GET", path: route, route, query: { id }, effect: "write" }, z.boolean());
+  }
+
+  /** JobCloser downloads the image itself; a GET that creates an attachment. */
+  uploadEventPhotoFromUrl(
+    eventId: string,
+    url: string,
+    details: PhotoDetails,
+  ): Promise<WriteAnswer<AttachmentRecord>> {
+    const route = "/chemicalapplicationlocations/uploadimageviaurl";
+    return this.write(
+      { method: "GET", path: route, route, query: { eventId, url, ...details }, effect: "write" },
+      attachmentRecord,
+    );
+  }
+
+  /** The image bytes as base64 (`byte[]` in JSON), camelCase names as documented. */
+  uploadEventPhoto(
+    eventId: string,
+    file: { content: string; fileName: string },
+    details: PhotoDetails,
+  ): Promise<WriteAnswer<AttachmentRecord>> {
+    const route = "/chemicalapplicationlocations/uploadimageviabytearray";
+    return this.write(
+      { method: "POST", path: route, route, body: { eventId, ...file, ...details } },
+      attachmentRecord,
+    );
+  }
+
+  /** Whether the tenant signs in with a Zapier key, the only credential the customer writes accept. */
+  get hasZapierKey(): boolean {
+    return "zapierKey" in this.session.credentials;
+  }
+
+  /** A customer in the key's company: `Lead` through createlead, `Active` through createcustomer. */
+  createZapierCustomer(
+    status: "Lead" | "Active",
+    body: ZapierCustomerBody,
+  ): Promise<WriteAnswer<CustomerRecord>> {
+    const { credentials } = this.session;
+    if (!("zapierKey" in credentials)) throw new Error("jobcloser: Zapier write without a Zapier key");
+    const route = status === "Lead" ? "/zapier/createlead" : "/zapier/createcustomer";
+    // The key travels in the query string; `route` (what errors and metrics name) never holds it.
+    return this.write(
+      { method: "POST", path: route, route, query: { key: credentials.zapierKey }, body },
+      customerRecord,
+    );
+  }
+
+  private async write<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<WriteAnswer<T>> {
+    const response = await this.send(request);
+    if (response.status !== 200) throw this.unexpected(request, response);
+    const body = this.parse(envelope, response.body, request);
+    if (!body.Success) return { ok: false, message: body.Message };
+    return { ok: true, result: this.parse(schema, body.Result, request) };
   }
 
   private async companyList<T extends { CompanyId: string }>(
@@ -302,7 +458,8 @@ export class JobCloserClient extends RestClient {
     schema: z.ZodType<T>,
     options: { cache?: boolean } = {},
   ): Promise<T | null> {
-    // Sign-in carries credentials in its query string: never let it into a cache.
+    // Sign-in carries credentials in its query string, and a fresh read must reach the upstream:
+    // neither goes through the cross-request cache.
     const response = await this.send(request, options.cache === false ? { ttlMs: 0 } : {});
     if (response.status !== 200) throw this.unexpected(request, response);
     const body = this.parse(envelope, response.body, request);

@@ -36,6 +36,7 @@ import {
   toUnifiedVendor,
 } from "./mappers.js";
 import type { CustomerRecord, EventRecord, InvoiceRecord, JobRecord } from "./records.js";
+import { JobCloserWrites } from "./writes.js";
 
 /**
  * JobCloser as a gateway datasource. Lists come whole from `getall` (held as snapshots by the
@@ -121,10 +122,15 @@ export class JobCloserDatasource implements Datasource {
 
   private readonly accountLoader = byIdLoader("jobcloser", "Account", (id) => this.client.getAccount(id));
 
+  /** Chemical applications, event photos, and customers and leads through Zapier. */
+  readonly writes: JobCloserWrites;
+
   constructor(
     private readonly client: JobCloserClient,
     private readonly currency: string,
-  ) {}
+  ) {
+    this.writes = new JobCloserWrites(client);
+  }
 
   isValidId(type: NodeRef["type"], id: string): boolean {
     // JobCloser has no estimates of its own (its pre-sale jobs are jobs).

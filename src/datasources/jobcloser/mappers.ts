@@ -16,6 +16,7 @@ import type {
   UnifiedLineItem,
   UnifiedLocation,
   UnifiedPayment,
+  UnifiedPhoto,
   UnifiedProduct,
   UnifiedSiteVisit,
   UnifiedVendor,
@@ -23,6 +24,7 @@ import type {
 import { money } from "../unified.js";
 import type {
   AssetRecord,
+  AttachmentRecord,
   ChemicalApplicationRecord,
   CompanyRecord,
   CrewRecord,
@@ -353,6 +355,23 @@ export function toUnifiedChemicalApplication(record: ChemicalApplicationRecord):
     eventCompletionId: record.EventCompletionId,
     createdAt: record.DateCreated,
     updatedAt: null,
+  };
+}
+
+/** An uploaded event photo; its coordinates, like an application's, are decimal text. */
+export function toUnifiedPhoto(record: AttachmentRecord): UnifiedPhoto {
+  return {
+    source,
+    sourceId: record.Id,
+    fileName: record.FileName,
+    url: record.Url,
+    caption: record.Caption,
+    latitude: record.Latitude === null ? null : coordinate(record.Latitude, 90),
+    longitude: record.Longitude === null ? null : coordinate(record.Longitude, 180),
+    siteVisitId: record.EventId,
+    jobId: record.JobId,
+    customerId: record.CustomerId,
+    createdAt: record.DateCreated,
   };
 }
 

@@ -107,6 +107,24 @@ export const jobItemRecord = z.object({
   ...audit,
 });
 
+export const eventRecord = z.object({
+  Id: id,
+  CompanyId: id,
+  JobId: id,
+  CustomerId: nullableId,
+  CrewId: nullableId,
+  Title: z.string(),
+  Description: nullableString,
+  Type: nullableString,
+  StartDate: datetime,
+  EndDate: datetime,
+  AllDay: z.boolean(),
+  Status: z.enum(["Scheduled", "InProgress", "Completed", "Cancelled"]),
+  Completed: z.boolean(),
+  DateCompleted: datetime.nullable(),
+  ...audit,
+});
+
 export const jobRecord = z.object({
   Id: id,
   CompanyId: id,
@@ -128,24 +146,7 @@ export const jobRecord = z.object({
   DateCompleted: datetime.nullable(),
   // Filled by `jobs/get` only.
   JobItems: z.array(jobItemRecord).nullable(),
-  ...audit,
-});
-
-export const eventRecord = z.object({
-  Id: id,
-  CompanyId: id,
-  JobId: id,
-  CustomerId: nullableId,
-  CrewId: nullableId,
-  Title: z.string(),
-  Description: nullableString,
-  Type: nullableString,
-  StartDate: datetime,
-  EndDate: datetime,
-  AllDay: z.boolean(),
-  Status: z.enum(["Scheduled", "InProgress", "Completed", "Cancelled"]),
-  Completed: z.boolean(),
-  DateCompleted: datetime.nullable(),
+  Events: z.array(eventRecord).nullable(),
   ...audit,
 });
 
@@ -175,6 +176,23 @@ export const chemicalApplicationRecord = z.object({
   Note: nullableString,
   DeviceName: nullableString,
   CalibrationFactor: z.number().nullable(),
+});
+
+/** An event photo (§5.5), as the image uploads answer it. */
+export const attachmentRecord = z.object({
+  Id: id,
+  CompanyId: id,
+  CustomerId: nullableId,
+  JobId: nullableId,
+  EventId: nullableId,
+  ProductId: nullableId,
+  FileName: z.string(),
+  Url: z.string(),
+  Caption: nullableString,
+  Latitude: nullableString,
+  Longitude: nullableString,
+  DateCreated: datetime,
+  CreatedBy: nullableId,
 });
 
 export const productRecord = z.object({
@@ -288,6 +306,7 @@ export type JobRecord = z.infer<typeof jobRecord>;
 export type JobItemRecord = z.infer<typeof jobItemRecord>;
 export type EventRecord = z.infer<typeof eventRecord>;
 export type ChemicalApplicationRecord = z.infer<typeof chemicalApplicationRecord>;
+export type AttachmentRecord = z.infer<typeof attachmentRecord>;
 export type ProductRecord = z.infer<typeof productRecord>;
 export type CrewRecord = z.infer<typeof crewRecord>;
 export type EmployeeRecord = z.infer<typeof employeeRecord>;

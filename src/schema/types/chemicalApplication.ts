@@ -322,15 +322,18 @@ builder.mutationFields((t) => ({
           { argument: "inputs" },
         );
       }
-      const inputs = args.inputs.map((input, index) =>
-        applicationIds(context, args.source, input, "inputs", `[${index}].`),
-      );
       return runCreate(context, {
         operation: "createChemicalApplications",
         source: args.source,
         args: { source: args.source, inputs: args.inputs },
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.createChemicalApplications(inputs, options),
+        perform: (writes, options) =>
+          writes.createChemicalApplications(
+            args.inputs.map((input, index) =>
+              applicationIds(context, args.source, input, "inputs", `[${index}].`),
+            ),
+            options,
+          ),
       });
     },
   }),
@@ -373,14 +376,16 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const siteVisitId =
-        sameSourceId(context, source, input.siteVisitId, "siteVisitId", ["SiteVisit"]) ?? "";
       return runCreate(context, {
         operation: "uploadSiteVisitPhoto",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.uploadSiteVisitPhoto({ ...input, siteVisitId }, options),
+        perform: (writes, options) => {
+          const siteVisitId =
+            sameSourceId(context, source, input.siteVisitId, "siteVisitId", ["SiteVisit"]) ?? "";
+          return writes.uploadSiteVisitPhoto({ ...input, siteVisitId }, options);
+        },
       });
     },
   }),

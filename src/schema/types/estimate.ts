@@ -296,13 +296,12 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const ids = estimateIds(context, source, input);
       return runCreate(context, {
         operation: "createEstimate",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.createEstimate(ids, options),
+        perform: (writes, options) => writes.createEstimate(estimateIds(context, source, input), options),
       });
     },
   }),

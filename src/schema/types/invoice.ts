@@ -337,17 +337,20 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const ids = {
-        ...input,
-        customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
-        jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
-      };
       return runCreate(context, {
         operation: "createInvoice",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.createInvoice(ids, options),
+        perform: (writes, options) =>
+          writes.createInvoice(
+            {
+              ...input,
+              customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+              jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
+            },
+            options,
+          ),
       });
     },
   }),

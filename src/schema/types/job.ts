@@ -440,13 +440,12 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const ids = jobIds(context, source, input);
       return runCreate(context, {
         operation: "createJob",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.createJob(ids, options),
+        perform: (writes, options) => writes.createJob(jobIds(context, source, input), options),
       });
     },
   }),

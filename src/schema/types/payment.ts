@@ -144,13 +144,15 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const invoiceId = sameSourceId(context, source, input.invoiceId, "invoiceId", ["Invoice"]) ?? "";
       return runCreate(context, {
         operation: "recordPayment",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.recordPayment({ ...input, invoiceId }, options),
+        perform: (writes, options) => {
+          const invoiceId = sameSourceId(context, source, input.invoiceId, "invoiceId", ["Invoice"]) ?? "";
+          return writes.recordPayment({ ...input, invoiceId }, options);
+        },
       });
     },
   }),

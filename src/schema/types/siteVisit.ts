@@ -240,17 +240,20 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { source, ...input } = args.input;
-      const ids = {
-        ...input,
-        jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
-        customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
-      };
       return runCreate(context, {
         operation: "createSiteVisit",
         source,
         args: args.input,
         idempotencyKey: args.idempotencyKey,
-        perform: (writes, options) => writes.createSiteVisit(ids, options),
+        perform: (writes, options) =>
+          writes.createSiteVisit(
+            {
+              ...input,
+              jobId: sameSourceId(context, source, input.jobId, "jobId", ["Job"]),
+              customerId: sameSourceId(context, source, input.customerId, "customerId", ["Customer"]),
+            },
+            options,
+          ),
       });
     },
   }),
