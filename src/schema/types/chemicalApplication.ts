@@ -305,7 +305,7 @@ builder.mutationFields((t) => ({
   createChemicalApplications: t.field({
     type: CreateChemicalApplicationsPayload,
     authScopes: { write: true },
-    description: `Records chemical applications (JobCloser), 1–${MAX_BATCH} at once. All are recorded or none: one invalid item fails the whole batch, and the error names it.`,
+    description: `Records chemical applications (JobCloser), 1–${MAX_BATCH} at once: one goes to JobCloser's create endpoint, several to its atomic batch endpoint. All are recorded or none: one invalid item fails the whole batch, and the error names it (\`inputs[3].siteVisitId\`).`,
     args: {
       source: t.arg({ type: SourceEnum, required: true, description: "JOBCLOSER." }),
       inputs: t.arg({
