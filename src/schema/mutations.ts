@@ -205,6 +205,24 @@ export function createPayload<T extends object>(
   });
 }
 
+/** `{ <field>: T! }`: what an update or action returns. */
+export function changePayload<T extends object>(
+  name: string,
+  field: string,
+  type: ObjectRef<Types, T, T>,
+  description: string,
+) {
+  return builder.objectRef<{ record: T }>(name).implement({
+    description,
+    fields: (t) => ({
+      [field]: t.expose("record", {
+        type,
+        description: "The record after the change, as the upstream stored it.",
+      }),
+    }),
+  });
+}
+
 export interface DeletedRecord {
   ref: GlobalRef;
   permanent: boolean;

@@ -11,6 +11,7 @@ import { builder, type Types } from "../builder.js";
 import { ChemicalApplicationConnection, pagingArgs, resolveList } from "../connections.js";
 import { SourceEnum } from "../enums.js";
 import {
+  changePayload,
   createPayload,
   DeletePayloadRef,
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -259,17 +260,12 @@ const CreateChemicalApplicationsPayload = builder
     }),
   });
 
-const ChemicalApplicationPayload = builder
-  .objectRef<{ chemicalApplication: UnifiedChemicalApplication }>("ChemicalApplicationPayload")
-  .implement({
-    description: "A chemical application after a change.",
-    fields: (t) => ({
-      chemicalApplication: t.expose("chemicalApplication", {
-        type: ChemicalApplicationRef,
-        description: "The application after the change.",
-      }),
-    }),
-  });
+const ChemicalApplicationPayload = changePayload(
+  "ChemicalApplicationPayload",
+  "chemicalApplication",
+  ChemicalApplicationRef,
+  "A chemical application after a change.",
+);
 
 const UploadSiteVisitPhotoPayload = createPayload(
   "UploadSiteVisitPhotoPayload",
@@ -349,7 +345,7 @@ builder.mutationFields((t) => ({
       const { ref, writes } = targetOf(context, args.id, "ChemicalApplication", "updateChemicalApplication");
       const input = applicationIds(context, ref.source, args.input);
       return runWrite(context, async () => ({
-        chemicalApplication: await writes.updateChemicalApplication(ref.sourceId, input),
+        record: await writes.updateChemicalApplication(ref.sourceId, input),
       }));
     },
   }),

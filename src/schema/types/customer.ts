@@ -21,6 +21,7 @@ import {
   SourceEnum,
 } from "../enums.js";
 import {
+  changePayload,
   createPayload,
   DeletePayloadRef,
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -342,14 +343,12 @@ const CreateCustomerPayload = createPayload(
   "The created customer.",
 );
 
-const UpdateCustomerPayload = builder
-  .objectRef<{ customer: UnifiedCustomer }>("UpdateCustomerPayload")
-  .implement({
-    description: "The updated customer.",
-    fields: (t) => ({
-      customer: t.expose("customer", { type: CustomerRef, description: "The customer after the change." }),
-    }),
-  });
+const UpdateCustomerPayload = changePayload(
+  "UpdateCustomerPayload",
+  "customer",
+  CustomerRef,
+  "The updated customer.",
+);
 
 builder.mutationFields((t) => ({
   createCustomer: t.field({
@@ -383,7 +382,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Customer", "updateCustomer");
       return runWrite(context, async () => ({
-        customer: await writes.updateCustomer(ref.sourceId, args.input),
+        record: await writes.updateCustomer(ref.sourceId, args.input),
       }));
     },
   }),

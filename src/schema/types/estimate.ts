@@ -12,6 +12,7 @@ import { builder, type Types } from "../builder.js";
 import { EstimateConnection, pagingArgs, resolveList } from "../connections.js";
 import { EstimateStatusEnum, SourceEnum } from "../enums.js";
 import {
+  changePayload,
   createPayload,
   IDEMPOTENCY_KEY_DESCRIPTION,
   runCreate,
@@ -266,12 +267,12 @@ const CreateEstimatePayload = createPayload(
   "The created, priced estimate.",
 );
 
-const EstimatePayload = builder.objectRef<{ estimate: UnifiedEstimate }>("EstimatePayload").implement({
-  description: "An estimate after a change.",
-  fields: (t) => ({
-    estimate: t.expose("estimate", { type: EstimateRef, description: "The estimate after the change." }),
-  }),
-});
+const EstimatePayload = changePayload(
+  "EstimatePayload",
+  "estimate",
+  EstimateRef,
+  "An estimate after a change.",
+);
 
 function estimateIds<T extends { customerId?: string | number | null; leadId?: string | number | null }>(
   context: GatewayContext,
@@ -318,7 +319,7 @@ builder.mutationFields((t) => ({
       const { ref, writes } = targetOf(context, args.id, "Estimate", "updateEstimate");
       const input = estimateIds(context, ref.source, args.input);
       return runWrite(context, async () => ({
-        estimate: await writes.updateEstimate(ref.sourceId, input),
+        record: await writes.updateEstimate(ref.sourceId, input),
       }));
     },
   }),

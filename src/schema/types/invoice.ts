@@ -11,6 +11,7 @@ import { InvoiceConnection, PaymentConnection, pagingArgs, resolveList } from ".
 import { InvoiceStatusEnum, PaymentMethodEnum, SourceEnum } from "../enums.js";
 import { encodeGlobalId } from "../globalId.js";
 import {
+  changePayload,
   createPayload,
   DeletePayloadRef,
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -319,12 +320,7 @@ const CreateInvoicePayload = createPayload(
   "The created invoice.",
 );
 
-const InvoicePayload = builder.objectRef<{ invoice: UnifiedInvoice }>("InvoicePayload").implement({
-  description: "An invoice after a change.",
-  fields: (t) => ({
-    invoice: t.expose("invoice", { type: InvoiceRef, description: "The invoice after the change." }),
-  }),
-});
+const InvoicePayload = changePayload("InvoicePayload", "invoice", InvoiceRef, "An invoice after a change.");
 
 builder.mutationFields((t) => ({
   createInvoice: t.field({
@@ -366,7 +362,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Invoice", "updateInvoice");
       return runWrite(context, async () => ({
-        invoice: await writes.updateInvoice(ref.sourceId, args.input),
+        record: await writes.updateInvoice(ref.sourceId, args.input),
       }));
     },
   }),
@@ -387,7 +383,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: "The invoice's global id." }) },
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Invoice", "sendInvoice");
-      return runWrite(context, async () => ({ invoice: await writes.sendInvoice(ref.sourceId) }));
+      return runWrite(context, async () => ({ record: await writes.sendInvoice(ref.sourceId) }));
     },
   }),
   markInvoicePaid: t.field({
@@ -401,7 +397,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Invoice", "markInvoicePaid");
       return runWrite(context, async () => ({
-        invoice: await writes.markInvoicePaid(ref.sourceId, args.input ?? {}),
+        record: await writes.markInvoicePaid(ref.sourceId, args.input ?? {}),
       }));
     },
   }),

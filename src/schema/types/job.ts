@@ -18,6 +18,7 @@ import {
 } from "../connections.js";
 import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
 import {
+  changePayload,
   createPayload,
   DeletePayloadRef,
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -411,10 +412,7 @@ const CompleteJobInput = builder.inputType("CompleteJobInput", {
 
 const CreateJobPayload = createPayload("CreateJobPayload", "job", JobRef, "The created job.");
 
-const JobPayload = builder.objectRef<{ job: UnifiedJob }>("JobPayload").implement({
-  description: "A job after a change.",
-  fields: (t) => ({ job: t.expose("job", { type: JobRef, description: "The job after the change." }) }),
-});
+const JobPayload = changePayload("JobPayload", "job", JobRef, "A job after a change.");
 
 /** Input ids (global) -> the source's own ids, checked to be in the job's source. */
 function jobIds<T extends { customerId?: string | number | null; estimateId?: string | number | null }>(
@@ -460,7 +458,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Job", "updateJob");
       const input = jobIds(context, ref.source, args.input);
-      return runWrite(context, async () => ({ job: await writes.updateJob(ref.sourceId, input) }));
+      return runWrite(context, async () => ({ record: await writes.updateJob(ref.sourceId, input) }));
     },
   }),
   completeJob: t.field({
@@ -475,7 +473,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Job", "completeJob");
       return runWrite(context, async () => ({
-        job: await writes.completeJob(ref.sourceId, args.input ?? {}),
+        record: await writes.completeJob(ref.sourceId, args.input ?? {}),
       }));
     },
   }),

@@ -3,7 +3,14 @@ import { checkSearch } from "../args.js";
 import { builder, type Types } from "../builder.js";
 import { EstimateConnection, LeadConnection, pagingArgs, resolveList } from "../connections.js";
 import { EstimateStatusEnum, LeadStatusEnum, SourceEnum } from "../enums.js";
-import { createPayload, IDEMPOTENCY_KEY_DESCRIPTION, runCreate, runWrite, targetOf } from "../mutations.js";
+import {
+  changePayload,
+  createPayload,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  runCreate,
+  runWrite,
+  targetOf,
+} from "../mutations.js";
 import { AddressRef, CustomerRef, LeadRef, NodeRef } from "../refs.js";
 import { AddressInputRef } from "./common.js";
 import { loadByGlobalId } from "./node.js";
@@ -155,12 +162,7 @@ const UpdateLeadInput = builder.inputType("UpdateLeadInput", {
 
 const CreateLeadPayload = createPayload("CreateLeadPayload", "lead", LeadRef, "The created lead.");
 
-const UpdateLeadPayload = builder.objectRef<{ lead: UnifiedLead }>("UpdateLeadPayload").implement({
-  description: "The updated lead.",
-  fields: (t) => ({
-    lead: t.expose("lead", { type: LeadRef, description: "The lead after the change." }),
-  }),
-});
+const UpdateLeadPayload = changePayload("UpdateLeadPayload", "lead", LeadRef, "The updated lead.");
 
 builder.mutationFields((t) => ({
   createLead: t.field({
@@ -192,7 +194,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "Lead", "updateLead");
-      return runWrite(context, async () => ({ lead: await writes.updateLead(ref.sourceId, args.input) }));
+      return runWrite(context, async () => ({ record: await writes.updateLead(ref.sourceId, args.input) }));
     },
   }),
 }));

@@ -14,6 +14,7 @@ import {
 } from "../connections.js";
 import { SiteVisitStatusEnum, SourceEnum } from "../enums.js";
 import {
+  changePayload,
   createPayload,
   DeletePayloadRef,
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -222,12 +223,12 @@ const CreateSiteVisitPayload = createPayload(
   "The created site visit.",
 );
 
-const SiteVisitPayload = builder.objectRef<{ siteVisit: UnifiedSiteVisit }>("SiteVisitPayload").implement({
-  description: "A site visit after a change.",
-  fields: (t) => ({
-    siteVisit: t.expose("siteVisit", { type: SiteVisitRef, description: "The visit after the change." }),
-  }),
-});
+const SiteVisitPayload = changePayload(
+  "SiteVisitPayload",
+  "siteVisit",
+  SiteVisitRef,
+  "A site visit after a change.",
+);
 
 builder.mutationFields((t) => ({
   createSiteVisit: t.field({
@@ -268,7 +269,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) => {
       const { ref, writes } = targetOf(context, args.id, "SiteVisit", "updateSiteVisit");
       return runWrite(context, async () => ({
-        siteVisit: await writes.updateSiteVisit(ref.sourceId, args.input),
+        record: await writes.updateSiteVisit(ref.sourceId, args.input),
       }));
     },
   }),
