@@ -6,10 +6,12 @@ import { OPERATION_VERBS } from "../datasources/writes.js";
 import {
   BadInputError,
   GatewayError,
+  IdempotencyConflictError,
   InputValidationError,
   SOURCE_LABELS,
   type SourceId,
   UnsupportedBySourceError,
+  UpstreamError,
 } from "../errors.js";
 import { fingerprintOf, runIdempotent, scopedKey } from "../mutations/idempotency.js";
 import { builder, type Types } from "./builder.js";
@@ -144,12 +146,32 @@ export async function runCreate<T, K extends WriteOperation>(
         waitMs: context.mutations.idempotencyWaitMs,
       },
       async () => {
-        const done = await request.perform(writes, {});
-        // Stored as plain JSON: the record, and what a multi-step write could not finish.
-        return { record: done.record, incomplete: done.incomplete ? describe(done.incomplete) : null };
+        try {
+          const done = await request.perform(writes, {});
+          // Stored as plain JSON: the record, and what a multi-step write could not finish.
+          return { record: done.record, incomplete: done.incomplete ? describe(done.incomplete) : null };
+        } catch (error) {
+          // A lost answer: the upstream may have written. The key keeps that, so no retry creates twice.
+          if (error instanceof UpstreamError && error.code === "UPSTREAM_TIMEOUT") {
+            return { unknownOutcome: error.message };
+          }
+          throw error;
+        }
       },
       context.mutations.onIdempotencyStoreFailure,
     );
+    if ("unknownOutcome" in result) {
+      if (!replayed) {
+        throw new UpstreamError(
+          request.source,
+          "UPSTREAM_TIMEOUT",
+          `${result.unknownOutcome}: the upstream may still have written the record. A retry with this idempotencyKey will not create it twice.`,
+        );
+      }
+      throw new IdempotencyConflictError(
+        `The first request with this idempotencyKey got no answer (${result.unknownOutcome}), so the upstream may have written the record. Check whether it exists before retrying with a new key.`,
+      );
+    }
     written = {
       record: result.record,
       replayed,

@@ -481,3 +481,25 @@ describe("idempotency records in Redis survive a gateway restart", () => {
     }
   });
 });
+
+describe("a create whose answer is lost", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: { http: { timeoutMs: 300, retries: 0 } } });
+  });
+  afterAll(() => h.close());
+
+  it("keeps its idempotency key: the retry is refused instead of creating a second record", async () => {
+    h.resetCounts();
+    h.cleanitall.control.injectFault({ kind: "slow", delayMs: 1_000, times: 1 });
+    const key = randomUUID();
+    const input = { source: "CLEANITALL", name: "Slow Answer" };
+    const first = await h.gql(CREATE_CUSTOMER, { input, key }, ALL_KEY);
+    expect(firstError(first.body).extensions?.code).toBe("UPSTREAM_TIMEOUT");
+    expect(firstError(first.body).message).toContain("will not create it twice");
+    const retry = await h.gql(CREATE_CUSTOMER, { input, key }, ALL_KEY);
+    expect(firstError(retry.body).extensions?.code).toBe("IDEMPOTENCY_CONFLICT");
+    expect(firstError(retry.body).message).toContain("may have written the record");
+    expect(h.counts()).toEqual({ "cleanitall POST /api/v1/customers": 1 });
+  });
+});
