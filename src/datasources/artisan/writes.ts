@@ -74,15 +74,9 @@ const idOf = (what: string): Rule => pattern(/^[1-9][0-9]{0,15}$/, `must be a ${
 const notBlank: Rule = (value) =>
   typeof value === "string" && value.trim() === "" ? "cannot be blank" : null;
 
-/**
- * `null` where an update cannot clear. `Problems.check` skips null values for every rule but
- * `required`, so `notNull` is applied here.
- */
+/** `null` where an update cannot clear. */
 function refuseNulls(problems: Problems, fields: Record<string, unknown>): Problems {
-  for (const [path, value] of Object.entries(fields)) {
-    const problem = notNull(value);
-    if (problem) problems.add(path, problem);
-  }
+  for (const [path, value] of Object.entries(fields)) problems.check(path, value, notNull);
   return problems;
 }
 

@@ -14,6 +14,7 @@ import type {
   UnifiedLead,
 } from "../unified.js";
 import {
+  calendarDate,
   cents,
   clockTime,
   email,
@@ -25,6 +26,7 @@ import {
   max,
   maxLength,
   min,
+  notNull,
   oneOf,
   Problems,
   pattern,
@@ -124,13 +126,6 @@ const uuid = pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 const notEmpty: Rule = (value) => (value === "" ? "cannot be empty" : null);
 
-const calendarDate: Rule = (value) => {
-  if (typeof value !== "string") return null;
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  return date && date.toISOString().slice(0, 10) === value ? null : "must be a date as YYYY-MM-DD";
-};
-
 const timestamp: Rule = (value) =>
   typeof value === "string" &&
   !(
@@ -140,13 +135,9 @@ const timestamp: Rule = (value) =>
     ? "must be an RFC 3339 timestamp with offset, e.g. 2026-04-19T00:00:00Z"
     : null;
 
-/**
- * A field the upstream never stores as null. `Problems.check` passes null by without running any
- * rule but `required`, so the shared `notNull` rule never fires there: null is refused here.
- */
+/** A field the upstream never stores as null. */
 function checkNonNull(problems: Problems, path: string, value: unknown, ...rules: Rule[]): void {
-  if (value === null) problems.add(path, "cannot be null");
-  else problems.check(path, value, ...rules);
+  problems.check(path, value, notNull, ...rules);
 }
 
 /** A field the record cannot be without: required on create; on update it may be left out, not cleared. */

@@ -14,6 +14,7 @@ import type {
   UnifiedPayment,
 } from "../unified.js";
 import {
+  calendarDate,
   cents,
   clockTime,
   countryCode,
@@ -23,7 +24,10 @@ import {
   greaterThan,
   integer,
   listLength,
+  maxLength,
   min,
+  notBlank,
+  notNull,
   Problems,
   type Rule,
   required,
@@ -63,26 +67,6 @@ import type { AddressRecord } from "./records.js";
 
 const source = "cleanitall" as const;
 const LABEL = SOURCE_LABELS[source];
-
-// ---- Rules the shared set lacks ----
-
-/** The reference counts lengths in characters (code points), not UTF-16 units. */
-const maxChars =
-  (max: number): Rule =>
-  (value) =>
-    typeof value === "string" && [...value].length > max ? `must be at most ${max} characters` : null;
-
-const notBlank: Rule = (value) =>
-  typeof value === "string" && value.trim() === "" ? "cannot be blank" : null;
-
-/** A real calendar day (`2026-02-30` is not: Date.parse would roll it over to March). */
-const calendarDate: Rule = (value) => {
-  if (typeof value !== "string") return null;
-  const time = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
-  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value)
-    ? null
-    : "must be a date as YYYY-MM-DD";
-};
 
 /** CleanItAll stores these statuses; COMPLETED goes through `/complete`, UNSCHEDULED does not exist. */
 const UPSTREAM_JOB_STATUS: Partial<Record<JobStatus, NonNullable<JobBody["status"]>>> = {
@@ -152,18 +136,15 @@ const PAYMENT_FIELDS = fieldMapper({ invoice_id: "invoiceId", paid_at: "paidAt" 
 function checkAddress(problems: Problems, address: AddressInput | null | undefined): void {
   if (!address) return;
   problems
-    .check("address.line1", address.line1, maxChars(255))
-    .check("address.line2", address.line2, maxChars(255))
-    .check("address.city", address.city, maxChars(100))
-    .check("address.region", address.region, maxChars(100))
-    .check("address.postalCode", address.postalCode, maxChars(20))
+    .check("address.line1", address.line1, maxLength(255))
+    .check("address.line2", address.line2, maxLength(255))
+    .check("address.city", address.city, maxLength(100))
+    .check("address.region", address.region, maxLength(100))
+    .check("address.postalCode", address.postalCode, maxLength(20))
     .check("address.country", address.country, countryCode);
 }
 
-/**
- * On create the field must be given; on update it may be left out, not cleared or emptied. Null is
- * checked here because `Problems.check` skips every rule but `required` for null values.
- */
+/** On create the field must be given; on update it may be left out, not cleared or emptied. */
 function checkKept(
   problems: Problems,
   creating: boolean,
@@ -171,20 +152,18 @@ function checkKept(
   value: unknown,
   ...rules: Rule[]
 ): void {
-  if (creating) problems.check(path, value, required, ...rules);
-  else if (value === null) problems.add(path, "cannot be null");
-  else problems.check(path, value, notBlank, ...rules);
+  problems.check(path, value, ...(creating ? [required] : [notNull, notBlank]), ...rules);
 }
 
 const CUSTOMER_STORED = ["name", "email", "phone", "address", "notes"] as const;
 
 function checkCustomer(input: CustomerInput, creating: boolean): void {
   const problems = new Problems().onlyFields(input, CUSTOMER_STORED, `${LABEL} customers`);
-  checkKept(problems, creating, "name", input.name, maxChars(255));
+  checkKept(problems, creating, "name", input.name, maxLength(255));
   problems
-    .check("email", input.email, maxChars(255), email)
-    .check("phone", input.phone, maxChars(50))
-    .check("notes", input.notes, maxChars(5000));
+    .check("email", input.email, maxLength(255), email)
+    .check("phone", input.phone, maxLength(50))
+    .check("notes", input.notes, maxLength(5000));
   checkAddress(problems, input.address);
   problems.throwIfAny();
 }
@@ -207,15 +186,15 @@ const JOB_STORED = [
 function checkJob(input: JobInput, creating: boolean): void {
   const problems = new Problems().onlyFields(input, JOB_STORED, `${LABEL} jobs`);
   checkKept(problems, creating, "customerId", input.customerId);
-  checkKept(problems, creating, "title", input.title, maxChars(255));
+  checkKept(problems, creating, "title", input.title, maxLength(255));
   checkKept(problems, creating, "scheduledDate", input.scheduledDate, calendarDate);
   problems
-    .check("description", input.description, maxChars(5000))
-    .check("serviceType", input.serviceType, maxChars(100))
+    .check("description", input.description, maxLength(5000))
+    .check("serviceType", input.serviceType, maxLength(100))
     .check("scheduledTime", input.scheduledTime, clockTime)
     .check("durationMinutes", input.durationMinutes, integer, min(1))
     .check("price", input.price, min(0), cents)
-    .check("notes", input.notes, maxChars(5000));
+    .check("notes", input.notes, maxLength(5000));
   // Status is optional on create too (default SCHEDULED); an update may leave it out but not clear it.
   if (creating) problems.check("status", input.status, jobStatus(["SCHEDULED", "IN_PROGRESS"]));
   else
@@ -244,7 +223,7 @@ function checkInvoice(input: InvoiceInput): void {
     const at = `lineItems[${index}]`;
     problems
       .onlyFields(line, ["description", "quantity", "unitPrice"], `${LABEL} line items`, `${at}.`)
-      .check(`${at}.description`, line.description, required, maxChars(1000))
+      .check(`${at}.description`, line.description, required, maxLength(1000))
       .check(`${at}.quantity`, line.quantity, greaterThan(0))
       .check(`${at}.unitPrice`, line.unitPrice, required, min(0), cents);
   });
@@ -263,7 +242,7 @@ function checkInvoice(input: InvoiceInput): void {
 function checkMarkPaid(input: MarkInvoicePaidInput): void {
   new Problems()
     .check("amount", input.amount, greaterThan(0), cents)
-    .check("reference", input.reference, maxChars(255))
+    .check("reference", input.reference, maxLength(255))
     .throwIfAny();
 }
 
@@ -271,8 +250,8 @@ function checkPayment(input: PaymentInput): void {
   new Problems()
     .check("invoiceId", input.invoiceId, required)
     .check("amount", input.amount, required, greaterThan(0), cents)
-    .check("reference", input.reference, maxChars(255))
-    .check("notes", input.notes, maxChars(5000))
+    .check("reference", input.reference, maxLength(255))
+    .check("notes", input.notes, maxLength(5000))
     .throwIfAny();
 }
 
@@ -472,7 +451,7 @@ export class CleanItAllWrites implements SourceWrites {
 
   /** Null fields mean "not given": the upstream then completes the job now, without notes. */
   async completeJob(id: string, input: CompleteJobInput): Promise<UnifiedJob> {
-    new Problems().check("completionNotes", input.completionNotes, maxChars(5000)).throwIfAny();
+    new Problems().check("completionNotes", input.completionNotes, maxLength(5000)).throwIfAny();
     const body = {
       completed_at: input.completedAt ?? undefined,
       completion_notes: input.completionNotes ?? undefined,

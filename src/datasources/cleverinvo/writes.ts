@@ -7,6 +7,7 @@ import {
 } from "../../errors.js";
 import type { UnifiedCustomer, UnifiedInvoice } from "../unified.js";
 import {
+  calendarDate,
   cents,
   currencyCode,
   email,
@@ -16,6 +17,7 @@ import {
   max,
   maxLength,
   min,
+  notNull,
   oneOf,
   Problems,
   pattern,
@@ -61,16 +63,6 @@ type Mode = "create" | "update";
 const notBlank: Rule = (value) =>
   typeof value === "string" && value.trim() === "" ? "cannot be empty" : null;
 
-function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  // A day past the month's end rolls over (2026-02-30 -> 03-02) or is invalid.
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-}
-
-const calendarDate: Rule = (value) =>
-  typeof value === "string" && !isCalendarDate(value) ? "must be a date as YYYY-MM-DD" : null;
-
 const decimal: Rule = pattern(/^-?\d+(\.\d+)?$/, "must be a decimal amount, e.g. 125.00");
 
 /**
@@ -83,13 +75,9 @@ const sendableAmount: Rule = (value) =>
     ? `must be at most ${MAX_AMOUNT}`
     : null;
 
-/**
- * Checks a field an update may omit but not clear. `Problems.check` skips null for every rule but
- * `required`, so `notNull` cannot fire through it: null is reported here.
- */
+/** Checks a field an update may omit but not clear. */
 function checkKept(problems: Problems, path: string, value: unknown, ...rules: Rule[]): void {
-  if (value === null) problems.add(path, "cannot be null");
-  else problems.check(path, value, ...rules);
+  problems.check(path, value, notNull, ...rules);
 }
 
 /**
@@ -240,7 +228,13 @@ function invoiceBody(input: InvoiceInput, mode: Mode): InvoiceBody {
   kept("issueDate", input.issueDate, calendarDate);
   kept("dueDate", input.dueDate, calendarDate);
   const { issueDate, dueDate } = input;
-  if (issueDate && dueDate && isCalendarDate(issueDate) && isCalendarDate(dueDate) && dueDate < issueDate) {
+  if (
+    issueDate &&
+    dueDate &&
+    calendarDate(issueDate) === null &&
+    calendarDate(dueDate) === null &&
+    dueDate < issueDate
+  ) {
     problems.add("dueDate", "must not be before issueDate");
   }
   kept("lineItems", input.lineItems, ...requiredOnCreate, listLength({ min: 1, max: 100 }));
