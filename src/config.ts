@@ -51,6 +51,17 @@ const jobcloser = z
 const artisan = z.strictObject({ ...upstreamCommon, token: secret });
 const cleverinvo = z.strictObject({ ...upstreamCommon, apiKey: secret });
 
+/** Polling settings of one source; defaults keep polling to 20% of the upstream's documented limit. */
+function pollingSettings(requestsPerMinute: number, minIntervalMs: number) {
+  return z
+    .strictObject({
+      requestsPerMinute: z.number().positive().max(10_000).default(requestsPerMinute),
+      minIntervalMs: z.number().int().min(10).max(3_600_000).default(minIntervalMs),
+      maxIntervalMs: z.number().int().min(10).max(86_400_000).default(300_000),
+    })
+    .prefault({});
+}
+
 export const SCOPES = ["read", "write", "delete"] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -94,7 +105,19 @@ export const configSchema = z
         signedUrlTtlMs: z.number().int().positive().max(86_400_000).default(900_000),
       })
       .prefault({}),
-    redis: z.strictObject({ url: z.url({ protocol: /^rediss?$/ }) }).optional(),
+    redis: z
+      .strictObject({
+        url: z.url({ protocol: /^rediss?$/ }),
+        /**
+         * Prefix of every key and channel the gateway uses, so deployments (or test runs) can share
+         * one Redis without seeing each other's events, deliveries or idempotency records.
+         */
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 letters, digits, ':', '_' or '-'")
+          .default("fsg:"),
+      })
+      .optional(),
     /** The cross-request cache of upstream GET responses. */
     cache: z
       .strictObject({
@@ -125,6 +148,34 @@ export const configSchema = z
           .default(86_400_000),
         /** How long a claim of a key is held if the gateway stops mid-request. */
         pendingTtlMs: z.number().int().positive().max(3_600_000).default(120_000),
+      })
+      .prefault({}),
+    /** Live events: webhook receivers, change detection and subscriptions. */
+    events: z
+      .strictObject({
+        /** Webhook bodies larger than this are refused with 413. */
+        webhookMaxBodyBytes: z.number().int().positive().max(16_777_216).default(1_048_576),
+        /** Standard Webhooks (CleanEstimate Pro) timestamp tolerance, either way from our clock. */
+        webhookToleranceSeconds: z.number().int().positive().max(3_600).default(300),
+        /** How long a delivery id is remembered: longer than any upstream's retry schedule (7.6 h). */
+        dedupeTtlMs: z
+          .number()
+          .int()
+          .positive()
+          .max(30 * 86_400_000)
+          .default(86_400_000),
+        /**
+         * Polling of the upstreams without webhooks, per source: at most `requestsPerMinute` (a share
+         * of the upstream's limit that leaves the rest to normal traffic), never more often than
+         * `minIntervalMs`.
+         */
+        polling: z
+          .strictObject({
+            jobcloser: pollingSettings(30, 15_000),
+            artisan: pollingSettings(12, 15_000),
+            cleverinvo: pollingSettings(24, 15_000),
+          })
+          .prefault({}),
       })
       .prefault({}),
     limits: z

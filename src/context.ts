@@ -6,6 +6,8 @@ import type { Datasource } from "./datasources/datasource.js";
 import type { SupportedSource, TenantUpstreams } from "./datasources/index.js";
 import type { NodeRef, UnifiedNode } from "./datasources/unified.js";
 import type { SourceId } from "./errors.js";
+import type { EventFilter } from "./events/liveEvents.js";
+import type { UnifiedEvent } from "./events/types.js";
 import type { UrlSigner } from "./files/signedUrls.js";
 import type { IdempotencyStore } from "./mutations/idempotency.js";
 
@@ -18,9 +20,15 @@ export interface MutationServices {
   onIdempotencyStoreFailure(error: unknown): void;
 }
 
+/** What subscriptions share across requests: the live event streams. */
+export interface EventServices {
+  subscribe(tenantId: string, filter: EventFilter): AsyncIterableIterator<UnifiedEvent>;
+}
+
 /**
  * The per-request context, the one place DataLoaders are created. HTTP requests and (later)
- * graphql-ws connections both build it here from an authenticated principal.
+ * graphql-ws subscriptions both build it here from an authenticated principal. A subscription keeps
+ * its context for its life and clears the loaders before resolving each event.
  */
 export interface GatewayContext {
   requestId: string;
@@ -44,6 +52,8 @@ export interface GatewayContext {
   /** Forgets loaded records (each subscription event is resolved afresh, and after each write). */
   clearLoaders(): void;
   mutations: MutationServices;
+  /** The tenant's live events matching a filter (subscription resolvers). */
+  events(filter: EventFilter): AsyncIterableIterator<UnifiedEvent>;
 }
 
 export type ContextFactory = (
@@ -56,6 +66,7 @@ export function createContextFactory(
   limits: GatewayConfig["limits"],
   signer: UrlSigner,
   mutations: MutationServices,
+  events: EventServices,
 ): ContextFactory {
   return (principal, { requestId = randomUUID(), publicUrl }) => {
     const tenant = tenants.get(principal.tenantId);
@@ -76,6 +87,7 @@ export function createContextFactory(
         for (const datasource of datasources.values()) datasource.clearLoaders();
       },
       mutations,
+      events: (filter) => events.subscribe(tenant.tenantId, filter),
     };
   };
 }

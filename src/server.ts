@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
@@ -7,9 +8,17 @@ import type { Dispatcher } from "undici";
 import { ApiKeyRegistry, presentedKey } from "./auth/apiKeys.js";
 import type { GatewayConfig } from "./config.js";
 import { createContextFactory, type GatewayContext } from "./context.js";
+import { cleanEstimateWebhookParser } from "./datasources/cleanestimate/webhooks.js";
+import { cleanItAllWebhookParser } from "./datasources/cleanitall/webhooks.js";
 import { HttpLayer } from "./datasources/http.js";
 import { type TenantUpstreams, tenantUpstreams } from "./datasources/index.js";
 import { UnauthenticatedError } from "./errors.js";
+import { type EventBus, MemoryEventBus, RedisEventBus } from "./events/bus.js";
+import { type DeliveryLog, MemoryDeliveryLog, RedisDeliveryLog } from "./events/dedupe.js";
+import { RedisPollLease } from "./events/lease.js";
+import { LiveEvents } from "./events/liveEvents.js";
+import { soleLease } from "./events/polling.js";
+import { createWebhookReceiver, type WebhookEndpoint, type WebhookSource } from "./events/receiver.js";
 import { serveInvoicePdf } from "./files/invoicePdf.js";
 import { UrlSigner } from "./files/signedUrls.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -21,6 +30,7 @@ import {
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { usePartialErrors } from "./plugins/usePartialErrors.js";
 import { schema } from "./schema/index.js";
+import { attachWebSockets, type WebSocketInitialContext } from "./transport/websocket.js";
 
 /**
  * createGateway is the only place that wires things: config -> HTTP layer -> tenants' datasources
@@ -44,6 +54,8 @@ export interface Gateway {
   fetch: (request: Request) => Promise<Response> | Response;
   /** The shared HTTP layer (its cache and observers). */
   readonly http: HttpLayer;
+  /** Live events: publishing, subscriber counts, pollers. */
+  readonly events: LiveEvents;
   readonly url: string;
 }
 
@@ -98,19 +110,56 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       })
     : null;
   redis?.on("error", (error: Error) => logger.warn({ err: { message: error.message } }, "redis error"));
+  const redisPrefix = config.redis?.keyPrefix ?? "fsg:";
   const idempotency: IdempotencyStore = redis
-    ? new RedisIdempotencyStore(redis, config.idempotency)
+    ? new RedisIdempotencyStore(redis, config.idempotency, `${redisPrefix}idempotency:`)
     : new MemoryIdempotencyStore(config.idempotency);
+
+  // Live events: through Redis pub/sub when configured (a subscriber connection of its own, which
+  // queues while reconnecting and re-subscribes after), otherwise in this process.
+  const redisSubscriber = redis?.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }) ?? null;
+  redisSubscriber?.on("error", (error: Error) =>
+    logger.warn({ err: { message: error.message } }, "redis subscriber error"),
+  );
+  const onListenerError = (error: unknown) => logger.error({ err: error }, "event listener failed");
+  const bus: EventBus =
+    redis && redisSubscriber
+      ? new RedisEventBus(redis, redisSubscriber, onListenerError, `${redisPrefix}events:`)
+      : new MemoryEventBus(onListenerError);
+  const deliveries: DeliveryLog = redis
+    ? new RedisDeliveryLog(redis, config.events.dedupeTtlMs, `${redisPrefix}delivery:`)
+    : new MemoryDeliveryLog(config.events.dedupeTtlMs);
+  const events = new LiveEvents({
+    bus,
+    deliveries,
+    lease: redis ? new RedisPollLease(redis, randomUUID(), `${redisPrefix}poll-lease:`) : soleLease,
+    tenants,
+    polling: config.events.polling,
+    onError: (error, what) => logger.warn({ err: error }, `${what} failed`),
+  });
+  const receiveWebhook = createWebhookReceiver({
+    endpoints: webhookEndpoints(config),
+    events,
+    maxBodyBytes: config.events.webhookMaxBodyBytes,
+    toleranceSeconds: config.events.webhookToleranceSeconds,
+    logger,
+  });
 
   const keys = new ApiKeyRegistry(config);
   const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
-  const createContext = createContextFactory(tenants, config.limits, signer, {
-    idempotency,
-    // A retry waits at most as long as the first request can take with its upstream retries.
-    idempotencyWaitMs: config.http.timeoutMs * (config.http.retries + 1),
-    onIdempotencyStoreFailure: (error) =>
-      logger.error({ err: error }, "idempotency store failed after an upstream write"),
-  });
+  const createContext = createContextFactory(
+    tenants,
+    config.limits,
+    signer,
+    {
+      idempotency,
+      // A retry waits at most as long as the first request can take with its upstream retries.
+      idempotencyWaitMs: config.http.timeoutMs * (config.http.retries + 1),
+      onIdempotencyStoreFailure: (error) =>
+        logger.error({ err: error }, "idempotency store failed after an upstream write"),
+    },
+    events,
+  );
   // Links in responses point where the client reached us, unless the config pins a public URL.
   const publicUrlOf = (hostHeader: string | undefined) =>
     config.server.publicUrl ?? `http://${hostHeader ?? `${config.server.host}:${config.server.port}`}`;
@@ -139,7 +188,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           ),
         }
       : false,
-    context: ({ request }) => {
+    context: (initial) => {
+      // graphql-ws operations arrive authenticated on connect, with the upgrade request instead.
+      const socket = initial as Partial<WebSocketInitialContext>;
+      if (socket.principal && socket.upgradeRequest) {
+        const requestId = socket.upgradeRequest.headers["x-request-id"];
+        return createContext(socket.principal, {
+          requestId: typeof requestId === "string" ? requestId : undefined,
+          publicUrl: publicUrlOf(socket.upgradeRequest.headers.host),
+        });
+      }
+      const { request } = initial;
       const principal = keys.authenticate(presentedKey(request.headers));
       if (!principal) throw new UnauthenticatedError();
       return createContext(principal, {
@@ -156,6 +215,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       const body = JSON.stringify(path === "/healthz" ? { status: "ok" } : readiness(tenants));
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
+      return;
+    }
+    if (path?.startsWith("/webhooks/")) {
+      receiveWebhook(req, res, path);
       return;
     }
     if (req.method === "GET" && path?.startsWith("/files/")) {
@@ -176,9 +239,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
 
   let server: Server | null = null;
+  let sockets: ReturnType<typeof attachWebSockets> | null = null;
   let url = "";
   return {
     http,
+    events,
     fetch: yoga.fetch,
     get url() {
       return url;
@@ -193,7 +258,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           );
         }
       }
+      if (redisSubscriber && redisSubscriber.status === "wait") await redisSubscriber.connect();
+      await events.start();
       const listening = createServer(handle);
+      sockets = attachWebSockets(listening, {
+        path: "/graphql",
+        yoga,
+        authenticate: (key) => keys.authenticate(key),
+        logger,
+      });
       await new Promise<void>((resolve, reject) => {
         listening.once("error", reject);
         listening.listen(config.server.port, config.server.host, () => resolve());
@@ -208,6 +281,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async stop() {
       const closing = server;
       server = null;
+      await sockets?.close();
+      sockets = null;
+      await events.stop();
       if (closing) {
         await new Promise<void>((resolve) => {
           closing.close(() => resolve());
@@ -215,6 +291,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         });
       }
       await http.close();
+      await bus.close();
+      if (redisSubscriber && redisSubscriber.status !== "end") {
+        await redisSubscriber.quit().catch(() => redisSubscriber.disconnect());
+      }
       if (redis && redis.status !== "end") await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -225,4 +305,27 @@ function redactedRedisHost(url: string | undefined): string {
   if (!url) return "?";
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || "6379"}`;
+}
+
+/** Each tenant's webhook sources: those with a configured signing secret. */
+function webhookEndpoints(config: GatewayConfig): Map<string, Map<WebhookSource, WebhookEndpoint>> {
+  return new Map(
+    config.tenants.map((tenant) => {
+      const endpoints = new Map<WebhookSource, WebhookEndpoint>();
+      const { cleanitall, cleanestimate } = tenant.upstreams;
+      if (cleanitall?.webhookSecret) {
+        endpoints.set("cleanitall", {
+          secret: cleanitall.webhookSecret,
+          parse: cleanItAllWebhookParser({ currency: cleanitall.currency }),
+        });
+      }
+      if (cleanestimate?.webhookSecret) {
+        endpoints.set("cleanestimate", {
+          secret: cleanestimate.webhookSecret,
+          parse: cleanEstimateWebhookParser(),
+        });
+      }
+      return [tenant.id, endpoints];
+    }),
+  );
 }

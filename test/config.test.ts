@@ -71,10 +71,20 @@ describe("parseConfig: the DESIGN.md example", () => {
     const config = parseConfig(designExample(), { ACME_KEY });
     const expected: GatewayConfig = {
       server: { host: "127.0.0.1", port: 4000, graphiql: true, introspection: true, signedUrlTtlMs: 900_000 },
-      redis: { url: "redis://127.0.0.1:6379" },
+      redis: { url: "redis://127.0.0.1:6379", keyPrefix: "fsg:" },
       cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 },
       http: { timeoutMs: 10_000, retries: 2, connections: 16 },
       idempotency: { ttlMs: 86_400_000, pendingTtlMs: 120_000 },
+      events: {
+        webhookMaxBodyBytes: 1_048_576,
+        webhookToleranceSeconds: 300,
+        dedupeTtlMs: 86_400_000,
+        polling: {
+          jobcloser: { requestsPerMinute: 30, minIntervalMs: 15_000, maxIntervalMs: 300_000 },
+          artisan: { requestsPerMinute: 12, minIntervalMs: 15_000, maxIntervalMs: 300_000 },
+          cleverinvo: { requestsPerMinute: 24, minIntervalMs: 15_000, maxIntervalMs: 300_000 },
+        },
+      },
       limits: { defaultPageSize: 25, maxPageSize: 100 },
       tenants: [
         {

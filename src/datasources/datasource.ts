@@ -1,4 +1,5 @@
 import type { SourceId } from "../errors.js";
+import type { ChangeFeed } from "../events/types.js";
 import type { ListStream } from "./paging.js";
 import type {
   EstimateStatus,
@@ -140,6 +141,8 @@ export interface Datasource {
   invoicePdf?(invoiceId: string): Promise<{ bytes: Buffer; fileName: string } | null>;
   /** Any company's public profile by slug, when the upstream publishes them. */
   publicCompany?(slug: string): Promise<UnifiedCompany | null>;
+  /** The lists the gateway polls for changes, for upstreams without webhooks. */
+  changeFeeds?(): ChangeFeed[];
   readonly lists: StreamFactories;
   /** The mutations this upstream supports (`writes.ts`); absent when it is read-only. */
   readonly writes?: SourceWrites;

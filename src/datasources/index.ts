@@ -34,6 +34,11 @@ export interface TenantUpstreams {
   /** Sources configured for this tenant and served by this gateway, in SUPPORTED_SOURCES order. */
   sources: SupportedSource[];
   create(): Map<SourceId, Datasource>;
+  /**
+   * Drops the tenant's cached reads of a source below a path prefix (an event said they changed):
+   * the shared HTTP cache, and the list snapshots a source keeps for the tenant (JobCloser).
+   */
+  invalidate(source: SourceId, pathPrefix: string): void;
 }
 
 export function tenantUpstreams(
@@ -42,6 +47,7 @@ export function tenantUpstreams(
   http: HttpLayer,
 ): TenantUpstreams {
   const factories = new Map<SupportedSource, () => Datasource>();
+  const snapshotHolders = new Map<SourceId, { invalidateSnapshots(prefix: string): void }>();
   const target = (
     source: SourceId,
     baseUrl: string,
@@ -105,6 +111,7 @@ export function tenantUpstreams(
         : { email: jobcloser.email ?? "", password: jobcloser.password ?? "" };
     // Signed-in company and list snapshots live as long as the tenant, not one request.
     const session = new JobCloserSession(credentials, jobcloser.listCacheTtlMs);
+    snapshotHolders.set("jobcloser", session);
     factories.set(
       "jobcloser",
       () => new JobCloserDatasource(new JobCloserClient(http, upstream, session), jobcloser.currency),
@@ -127,5 +134,9 @@ export function tenantUpstreams(
     tenantId: tenant.id,
     sources,
     create: () => new Map(sources.map((source) => [source, (factories.get(source) as () => Datasource)()])),
+    invalidate: (source, pathPrefix) => {
+      snapshotHolders.get(source)?.invalidateSnapshots(pathPrefix);
+      http.invalidate({ tenantId: tenant.id, source }, pathPrefix);
+    },
   };
 }

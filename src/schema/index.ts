@@ -1,5 +1,6 @@
 import { builder } from "./builder.js";
 import "./mutations.js";
+import "./subscriptions.js";
 import "./types/scalars.js";
 import "./types/common.js";
 import "./types/node.js";
@@ -19,6 +20,7 @@ import "./types/asset.js";
 import "./types/vendor.js";
 import "./types/webhookEndpoint.js";
 import "./types/company.js";
+import "./types/event.js";
 
 /** The gateway's GraphQL schema. This file only imports: each type registers itself. */
 export const schema = builder.toSchema({ sortSchema: false });

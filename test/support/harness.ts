@@ -31,6 +31,9 @@ import {
   type JobCloserSim,
 } from "../../sim/jobcloser/index.js";
 import { type GatewayConfig, type GatewayConfigInput, parseConfig } from "../../src/config.js";
+
+type TenantInput = GatewayConfigInput["tenants"][number];
+
 import { createLogger } from "../../src/logger.js";
 import { createGateway, type Gateway } from "../../src/server.js";
 
@@ -47,6 +50,10 @@ export const ALL_KEY = "test_all_scopes_key_0123456789ab";
 export const NO_READ_KEY = "test_write_only_key_0123456789ab";
 /** read + write, no delete. */
 export const WRITE_KEY = "test_read_write_key_0123456789ab";
+/** The CleanItAll signing secret of tenant acme (64 lowercase hex characters, as the dashboard shows it). */
+export const CLEANITALL_WEBHOOK_SECRET = "4f9c2b7e1d8a6035c7e2f4a9b1d3e5f7a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9";
+/** The CleanEstimate Pro signing secret of tenant acme (`whsec_` + base64 of 32 bytes). */
+export const CLEANESTIMATE_WEBHOOK_SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
 export interface Harness {
   cleanitall: CleanItAllSim;
@@ -84,6 +91,10 @@ export interface HarnessOptions {
   jobcloserZapier?: boolean;
   /** Which upstreams the tenant has (default all). */
   upstreams?: Array<"cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo">;
+  /** Configure tenant acme's webhook secrets (CLEANITALL_WEBHOOK_SECRET, CLEANESTIMATE_WEBHOOK_SECRET). */
+  webhookSecrets?: boolean;
+  /** More tenants besides acme (their upstream base URLs may use `sim:<id>` for a simulator's URL). */
+  extraTenants?: TenantInput[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -117,6 +128,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cleanestimate.listen(0),
     jobcloser.listen(0),
   ]);
+  const simUrls: Record<string, string> = {
+    cleanitall: cleanitallUrl,
+    artisan: artisanUrl,
+    cleverinvo: cleverinvoUrl,
+    cleanestimate: cleanestimateUrl,
+    jobcloser: jobcloserUrl,
+  };
   const wanted = options.upstreams ?? ["cleanitall", "cleanestimate", "jobcloser", "artisan", "cleverinvo"];
   const config = parseConfig({
     server: { host: "127.0.0.1", port: 0 },
@@ -135,7 +153,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ],
         upstreams: {
           ...(wanted.includes("cleanitall")
-            ? { cleanitall: { baseUrl: cleanitallUrl, apiKey: CLEANITALL_DEMO_KEY } }
+            ? {
+                cleanitall: {
+                  baseUrl: cleanitallUrl,
+                  apiKey: CLEANITALL_DEMO_KEY,
+                  ...(options.webhookSecrets ? { webhookSecret: CLEANITALL_WEBHOOK_SECRET } : {}),
+                },
+              }
             : {}),
           ...(wanted.includes("artisan")
             ? { artisan: { baseUrl: artisanUrl, token: ARTISAN_DEMO_TOKEN } }
@@ -144,7 +168,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             ? { cleverinvo: { baseUrl: cleverinvoUrl, apiKey: CLEVERINVO_DEMO_KEY } }
             : {}),
           ...(wanted.includes("cleanestimate")
-            ? { cleanestimate: { baseUrl: cleanestimateUrl, apiKey: CLEANESTIMATE_DEMO_KEY } }
+            ? {
+                cleanestimate: {
+                  baseUrl: cleanestimateUrl,
+                  apiKey: CLEANESTIMATE_DEMO_KEY,
+                  ...(options.webhookSecrets ? { webhookSecret: CLEANESTIMATE_WEBHOOK_SECRET } : {}),
+                },
+              }
             : {}),
           ...(wanted.includes("jobcloser")
             ? {
@@ -159,6 +189,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             : {}),
         },
       },
+      ...(options.extraTenants ?? []).map((tenant) => withSimUrls(tenant, simUrls)),
     ],
   });
   const gateway = createGateway(config, { logger: createLogger("silent") });
@@ -207,6 +238,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ]);
     },
   };
+}
+
+/** Replaces `sim:<id>` base URLs of a tenant's upstreams with the simulator's URL. */
+function withSimUrls(tenant: TenantInput, urls: Record<string, string>): TenantInput {
+  const upstreams = Object.fromEntries(
+    Object.entries(tenant.upstreams).map(([id, upstream]) => {
+      const baseUrl = (upstream as { baseUrl: string }).baseUrl;
+      const url = baseUrl.startsWith("sim:") ? urls[baseUrl.slice(4)] : baseUrl;
+      return [id, { ...upstream, baseUrl: url ?? baseUrl }];
+    }),
+  );
+  return { ...tenant, upstreams } as TenantInput;
 }
 
 /** Decodes a global id into its parts (tests only: clients treat ids as opaque). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
 import type { StreamPage } from "../paging.js";
 import { RestClient, upstreamErrorMessage } from "../rest.js";
 import {
@@ -33,6 +33,12 @@ const listOf = <T>(route: string, schema: z.ZodType<T>) => ({
   sizeParam: "per_page",
   maxPerPage: ARTISAN_MAX_PAGE,
 });
+
+/** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
+export interface NumberedPage<T> extends StreamPage<T> {
+  /** `meta.last_page`: at least 1, even for an empty list. */
+  lastPage: number;
+}
 
 export type CustomerQuery = { search?: string };
 export type JobQuery = { customer_id?: string; status?: string };
@@ -196,6 +202,71 @@ export class ArtisanClient extends RestClient {
       offset,
       limit,
     );
+  }
+
+  /** Page `page` of every customer, at the largest page size, from the upstream (change feeds). */
+  customersPage(page: number): Promise<NumberedPage<CustomerRecord>> {
+    return this.freshPage(listOf("/customers", customerRecord), page);
+  }
+
+  jobsPage(page: number): Promise<NumberedPage<JobRecord>> {
+    return this.freshPage(listOf("/jobs", jobRecord), page);
+  }
+
+  siteVisitsPage(page: number): Promise<NumberedPage<SiteVisitRecord>> {
+    return this.freshPage(listOf("/site-visits", siteVisitRecord), page);
+  }
+
+  invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
+    return this.freshPage(listOf("/invoices", invoiceRecord), page);
+  }
+
+  /**
+   * Runs `read` and counts the upstream requests this tenant's client sent on `route` meanwhile:
+   * an answer from the cross-request cache counts none, and a request retried by the HTTP layer
+   * counts once. Another read of the same route by the same tenant in that moment counts too.
+   */
+  async upstreamRequestsOn<T>(
+    route: string,
+    read: () => Promise<T>,
+  ): Promise<{ value: T; requests: number }> {
+    let requests = 0;
+    const stop = this.http.observe((event) => {
+      if (
+        event.tenantId === this.target.tenantId &&
+        event.source === this.target.source &&
+        event.route === route &&
+        !event.cached &&
+        event.outcome !== "retry"
+      )
+        requests++;
+    });
+    try {
+      const value = await read();
+      return { value, requests };
+    } finally {
+      stop();
+    }
+  }
+
+  /**
+   * A page of an unfiltered list at the largest page size. Its cached answer is dropped first, so
+   * it comes from the upstream, and the fresh one is left for normal traffic: a list window at the
+   * same position asks for the very same URL (filters, which would come first, are absent).
+   */
+  private async freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedPage<T>> {
+    const request: UpstreamRequest = {
+      method: "GET",
+      path: list.route,
+      route: list.route,
+      query: { page, [list.sizeParam]: list.maxPerPage },
+    };
+    this.invalidate(`${request.path}${buildQueryString(request.query)}`);
+    const response = await this.send(request);
+    if (response.status !== 200)
+      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
+    const body = this.parse(list.schema, response.body, request);
+    return { records: body.data, total: body.meta.total, lastPage: body.meta.last_page };
   }
 
   createCustomer(body: CustomerBody): Promise<WriteResult<CustomerRecord>> {

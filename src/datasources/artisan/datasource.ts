@@ -1,5 +1,6 @@
 import type DataLoader from "dataloader";
 import { UpstreamError } from "../../errors.js";
+import type { ChangeFeed } from "../../events/types.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
 import { byIdLoader, RecordNotFound } from "../rest.js";
@@ -13,6 +14,7 @@ import type {
   UnifiedNode,
   UnifiedSiteVisit,
 } from "../unified.js";
+import { artisanChangeFeeds } from "./changes.js";
 import { ARTISAN_MAX_PAGE, type ArtisanClient } from "./client.js";
 import {
   toUnifiedCompany,
@@ -122,6 +124,11 @@ export class ArtisanDatasource implements Datasource {
       if (error instanceof RecordNotFound) return null;
       throw error;
     }
+  }
+
+  /** Customers, jobs, site visits and invoices, read whole for change detection (no webhooks). */
+  changeFeeds(): ChangeFeed[] {
+    return artisanChangeFeeds(this.client, this.profileTtlMs);
   }
 
   clearLoaders(): void {

@@ -5,7 +5,7 @@ import { z } from "zod";
 const nullableString = z.string().nullable();
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const time = z.string().regex(/^\d{2}:\d{2}(:\d{2})?$/, "expected HH:MM:SS");
-const datetime = z
+export const datetime = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), "expected an ISO 8601 timestamp");
 

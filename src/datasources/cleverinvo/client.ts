@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
 import type { StreamPage } from "../paging.js";
 import { RestClient, upstreamErrorMessage } from "../rest.js";
 import {
@@ -28,6 +28,12 @@ const listOf = <T>(route: string, schema: z.ZodType<T>) => ({
   sizeParam: "limit",
   maxPerPage: CLEVERINVO_MAX_PAGE,
 });
+
+/** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
+export interface NumberedPage<T> extends StreamPage<T> {
+  /** `totalPages`: 0 for an empty list. */
+  lastPage: number;
+}
 
 export type ClientQuery = { search?: string };
 export type InvoiceQuery = { search?: string; clientId?: string; status?: string };
@@ -109,6 +115,35 @@ export class CleverInvoClient extends RestClient {
       offset,
       limit,
     );
+  }
+
+  /** Page `page` of every active client, at the largest page size, from the upstream (change feeds). */
+  clientsPage(page: number): Promise<NumberedPage<ClientRecord>> {
+    return this.freshPage(listOf("/clients", clientRecord), page);
+  }
+
+  invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
+    return this.freshPage(listOf("/invoices", invoiceRecord), page);
+  }
+
+  /**
+   * A page of an unfiltered list at the largest page size. Its cached answer is dropped first, so
+   * it comes from the upstream, and the fresh one is left for normal traffic: a list window at the
+   * same position asks for the very same URL (filters, which would come first, are absent).
+   */
+  private async freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedPage<T>> {
+    const request: UpstreamRequest = {
+      method: "GET",
+      path: list.route,
+      route: list.route,
+      query: { page, [list.sizeParam]: list.maxPerPage },
+    };
+    this.invalidate(`${request.path}${buildQueryString(request.query)}`);
+    const response = await this.send(request);
+    if (response.status !== 200)
+      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
+    const body = this.parse(list.schema, response.body, request);
+    return { records: body.data, total: body.total, lastPage: body.totalPages };
   }
 
   /** The invoice as a PDF document; null when the invoice does not exist. */

@@ -1,7 +1,9 @@
+import type { ChangeFeed } from "../../events/types.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
 import { byIdLoader, RecordNotFound } from "../rest.js";
 import type { InvoiceStatus, NodeRef, UnifiedCustomer, UnifiedInvoice, UnifiedNode } from "../unified.js";
+import { cleverInvoChangeFeeds } from "./changes.js";
 import { CLEVERINVO_MAX_PAGE, type CleverInvoClient, type InvoicePdf } from "./client.js";
 import { toUnifiedCustomer, toUnifiedInvoice } from "./mappers.js";
 import { CleverInvoWrites } from "./writes.js";
@@ -59,6 +61,11 @@ export class CleverInvoDatasource implements Datasource {
   /** The invoice's PDF, streamed by the gateway to authenticated clients. */
   invoicePdf(invoiceId: string): Promise<InvoicePdf | null> {
     return this.client.getInvoicePdf(invoiceId);
+  }
+
+  /** Clients and invoices, read whole for change detection (no webhooks). */
+  changeFeeds(): ChangeFeed[] {
+    return cleverInvoChangeFeeds(this.client);
   }
 
   clearLoaders(): void {

@@ -99,6 +99,12 @@ export class JobCloserSession {
 
 export type ListFilter = Record<string, string | undefined>;
 
+/** A whole list read for a change feed, and how many upstream requests that took. */
+export interface FreshList<T> {
+  records: T[];
+  requests: number;
+}
+
 /**
  * A chemical application as the write endpoints take it (§4.2). Coordinates go as decimal text,
  * the form JobCloser stores; `Id` only on an edit. Undefined fields are left out of the JSON.
@@ -321,6 +327,49 @@ export class JobCloserClient extends RestClient {
     );
   }
 
+  // ---- Whole lists for change feeds, read fresh from the upstream (see `freshCompanyList`).
+
+  freshJobs(): Promise<FreshList<JobRecord>> {
+    return this.freshCompanyList("/jobs/getall", jobRecord, [{}]);
+  }
+
+  /** Archived customers too, in a second request: archiving changes a customer, it deletes nothing. */
+  freshCustomers(): Promise<FreshList<CustomerRecord>> {
+    return this.freshCompanyList("/customers/getall", customerRecord, [{}, { archived: "true" }]);
+  }
+
+  freshInvoices(): Promise<FreshList<InvoiceRecord>> {
+    return this.freshCompanyList("/invoices/getall", invoiceRecord, [{}]);
+  }
+
+  /**
+   * The company's records of a `getall` list under each filter (one request each, at once), the
+   * first occurrence of each record kept. The route's snapshots and cached GETs (every filter) are
+   * dropped first, so the lists come from the upstream, and the fresh ones are left as the
+   * snapshots normal traffic reads. Counts the requests: the sign-in too, when this read signed in.
+   */
+  private async freshCompanyList<T extends { Id: string; CompanyId: string }>(
+    route: string,
+    schema: z.ZodType<T>,
+    filters: ListFilter[],
+  ): Promise<FreshList<T>> {
+    let requests = 0;
+    const counted = () => {
+      requests++;
+    };
+    await this.session.companyId(() => {
+      counted();
+      return this.signIn();
+    });
+    this.invalidate(route);
+    const lists = await Promise.all(
+      filters.map((filter) => this.companyList(route, schema, filter, counted)),
+    );
+    const byId = new Map<string, T>();
+    for (const record of lists.flat()) if (!byId.has(record.Id)) byId.set(record.Id, record);
+    return { records: [...byId.values()], requests };
+  }
+
   /** Drops the tenant's snapshots and cached reads under `pathPrefix` (after a write). */
   override invalidate(pathPrefix = ""): void {
     this.session.invalidateSnapshots(pathPrefix);
@@ -413,14 +462,17 @@ export class JobCloserClient extends RestClient {
     return { ok: true, result: this.parse(schema, body.Result, request) };
   }
 
+  /** `onRequest` hears of the upstream request, when the list is not served from a snapshot. */
   private async companyList<T extends { CompanyId: string }>(
     route: string,
     schema: z.ZodType<T>,
     filter: ListFilter,
+    onRequest?: () => void,
   ): Promise<T[]> {
     const companyId = await this.companyId();
     const query = { companyId, ...filter };
     return this.session.snapshot(`${route}?${new URLSearchParams(definedOnly(query))}`, async () => {
+      onRequest?.();
       const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
       // The upstream should only return this company's records; the gateway makes sure.
       return (records ?? []).filter((record) => record.CompanyId === companyId);

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import { UnsupportedBySourceError } from "../../errors.js";
+import type { ChangeFeed } from "../../events/types.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import { allOf, keepMatching } from "../filters.js";
 import type { SourceStream } from "../paging.js";
@@ -17,6 +18,7 @@ import type {
   UnifiedPayment,
   UnifiedProduct,
 } from "../unified.js";
+import { jobCloserChangeFeeds } from "./changes.js";
 import type { JobCloserClient } from "./client.js";
 import {
   toUnifiedAsset,
@@ -210,6 +212,11 @@ export class JobCloserDatasource implements Datasource {
     return [...items]
       .sort((a, b) => a.SortOrder - b.SortOrder)
       .map((item) => toUnifiedLineItem(item, this.currency));
+  }
+
+  /** Customers, jobs and invoices, read whole for change detection (no webhooks). */
+  changeFeeds(): ChangeFeed[] {
+    return jobCloserChangeFeeds(this.client, this.currency);
   }
 
   clearLoaders(): void {

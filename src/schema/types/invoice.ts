@@ -21,6 +21,7 @@ import {
   targetOf,
 } from "../mutations.js";
 import { CustomerRef, InvoiceRef, JobRef, LineItemRef, MoneyRef, NodeRef } from "../refs.js";
+import { eventRecord, eventStream } from "../subscriptions.js";
 import { detailField, filterRef, fullRecord, loadByGlobalId } from "./node.js";
 
 InvoiceRef.implement({
@@ -400,5 +401,18 @@ builder.mutationFields((t) => ({
         record: await writes.markInvoicePaid(ref.sourceId, args.input ?? {}),
       }));
     },
+  }),
+}));
+
+// Subscriptions.
+
+builder.subscriptionFields((t) => ({
+  invoicePaid: t.field({
+    type: InvoiceRef,
+    description: "Invoices as they are paid in full, in every upstream of the tenant or the ones named.",
+    args: { sources: t.arg({ type: [SourceEnum], required: false, description: "Only these upstreams." }) },
+    subscribe: (_root, args, context) =>
+      eventStream(context, { types: new Set(["INVOICE_PAID"]), sources: args.sources ?? null }),
+    resolve: (event, _args, context) => eventRecord<UnifiedInvoice>(context, event),
   }),
 }));

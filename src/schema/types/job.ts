@@ -17,6 +17,7 @@ import {
   SiteVisitConnection,
 } from "../connections.js";
 import { InvoiceStatusEnum, JobStatusEnum, SiteVisitStatusEnum, SourceEnum } from "../enums.js";
+import { decodeGlobalId } from "../globalId.js";
 import {
   changePayload,
   createPayload,
@@ -41,6 +42,7 @@ import {
   ProductRef,
   TeamMemberObjectRef,
 } from "../refs.js";
+import { calendarDateIn, checkTimeZone, eventRecord, eventStream } from "../subscriptions.js";
 import { AddressInputRef } from "./common.js";
 import { filterRef, fullRecord, loadByGlobalId } from "./node.js";
 import { related } from "./reference.js";
@@ -487,5 +489,57 @@ builder.mutationFields((t) => ({
       const { ref, writes } = targetOf(context, args.id, "Job", "deleteJob");
       return runWrite(context, async () => ({ ref, ...(await writes.deleteJob(ref.sourceId)) }));
     },
+  }),
+}));
+
+// Subscriptions: a job's own changes, and completions for dashboards.
+
+builder.subscriptionFields((t) => ({
+  jobUpdated: t.field({
+    type: JobRef,
+    description:
+      "The job each time it changes (updated, rescheduled, completed, cancelled), as it is right after the change. The stream ends when the job is deleted.",
+    args: { id: t.arg.id({ required: true, description: "The job's global id." }) },
+    subscribe: (_root, args, context) => {
+      const ref = decodeGlobalId(context, String(args.id), "id", ["Job"]);
+      return eventStream(
+        context,
+        { record: { type: "Job", source: ref.source, sourceId: ref.sourceId } },
+        (event) => (event.record === null ? "end" : true),
+      );
+    },
+    resolve: (event, _args, context) => eventRecord<UnifiedJob>(context, event),
+  }),
+  jobCompleted: t.field({
+    type: JobRef,
+    description:
+      "Jobs as they are completed, in every upstream of the tenant or the ones named. With `completedOn`, only jobs completed on that day in `timeZone`: a 'completed today' board passes today's date.",
+    args: {
+      sources: t.arg({ type: [SourceEnum], required: false, description: "Only these upstreams." }),
+      completedOn: t.arg({
+        type: "Date",
+        required: false,
+        description: "Only jobs completed on this calendar day (in `timeZone`).",
+      }),
+      timeZone: t.arg.string({
+        required: false,
+        defaultValue: "UTC",
+        description: "The IANA time zone `completedOn` is a day of, e.g. America/Chicago. Default UTC.",
+      }),
+    },
+    subscribe: (_root, args, context) => {
+      const timeZone = checkTimeZone(args.timeZone ?? "UTC", "timeZone");
+      const day = args.completedOn ?? null;
+      return eventStream(
+        context,
+        { types: new Set(["JOB_COMPLETED"]), sources: args.sources ?? null },
+        (event) => {
+          if (day === null) return true;
+          const job = event.record as UnifiedJob | null;
+          return calendarDateIn(job?.completedAt ?? event.occurredAt, timeZone) === day;
+        },
+      );
+    },
+    resolve: (event, _args, context) => eventRecord<UnifiedJob>(context, event),
   }),
 }));

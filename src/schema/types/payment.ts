@@ -5,6 +5,7 @@ import { PaymentConnection, pagingArgs, resolveList } from "../connections.js";
 import { PaymentMethodEnum, SourceEnum } from "../enums.js";
 import { createPayload, IDEMPOTENCY_KEY_DESCRIPTION, runCreate, sameSourceId } from "../mutations.js";
 import { CustomerRef, InvoiceRef, MoneyRef, NodeRef, PaymentRef } from "../refs.js";
+import { eventRecord, eventStream } from "../subscriptions.js";
 import { filterRef, loadByGlobalId } from "./node.js";
 
 PaymentRef.implement({
@@ -155,5 +156,18 @@ builder.mutationFields((t) => ({
         },
       });
     },
+  }),
+}));
+
+// Subscriptions.
+
+builder.subscriptionFields((t) => ({
+  paymentReceived: t.field({
+    type: PaymentRef,
+    description: "Payments as they are recorded (CleanItAll).",
+    args: { sources: t.arg({ type: [SourceEnum], required: false, description: "Only these upstreams." }) },
+    subscribe: (_root, args, context) =>
+      eventStream(context, { types: new Set(["PAYMENT_RECEIVED"]), sources: args.sources ?? null }),
+    resolve: (event, _args, context) => eventRecord<UnifiedPayment>(context, event),
   }),
 }));

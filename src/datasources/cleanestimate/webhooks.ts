@@ -1,0 +1,190 @@
+import { z } from "zod";
+import {
+  type EventType,
+  type RecordChange,
+  type WebhookParser,
+  WebhookPayloadError,
+} from "../../events/types.js";
+import { refOf, type UnifiedNode } from "../unified.js";
+import {
+  toUnifiedCustomer,
+  toUnifiedEstimate,
+  toUnifiedInvoice,
+  toUnifiedJob,
+  toUnifiedLead,
+} from "./mappers.js";
+import {
+  clientRecord,
+  datetime,
+  type EstimateRecord,
+  estimateRecord,
+  invoiceRecord,
+  jobRecord,
+  leadRecord,
+} from "./records.js";
+
+/**
+ * CleanEstimate Pro webhook bodies (upstreams/cleanestimate.md §9) -> unified events. The body has
+ * been verified by the receiver; `data` is the full resource after the change, mapped exactly like
+ * the read path maps it. The event id is the `webhook-id` header, which the receiver handles.
+ *
+ * | CleanEstimate Pro event | unified event                                      | stale cached GETs |
+ * | ----------------------- | -------------------------------------------------- | ----------------- |
+ * | `lead.created`          | LEAD_CREATED                                       | /leads            |
+ * | `lead.updated`          | LEAD_UPDATED                                       | /leads            |
+ * | `client.created`        | CUSTOMER_CREATED                                   | /clients          |
+ * | `client.updated`        | CUSTOMER_UPDATED                                   | /clients          |
+ * | `estimate.created`      | ESTIMATE_CREATED                                   | /estimates        |
+ * | `estimate.updated`      | ESTIMATE_DECLINED if `data.status` is `declined`, else ESTIMATE_UPDATED | /estimates |
+ * | `estimate.accepted`     | ESTIMATE_ACCEPTED                                  | /estimates        |
+ * | `job.created`           | JOB_CREATED                                        | /jobs             |
+ * | `job.updated`           | JOB_UPDATED                                        | /jobs             |
+ * | `job.completed`         | JOB_COMPLETED                                      | /jobs             |
+ * | `invoice.created`       | INVOICE_CREATED                                    | /invoices         |
+ * | `invoice.paid`          | INVOICE_PAID                                       | /invoices         |
+ *
+ * A customer's decline arrives as `estimate.updated` (§9); a declined estimate can no longer be
+ * patched, so an update carrying `declined` is always the decline itself. A `job.updated` carrying
+ * `cancelled` stays JOB_UPDATED: jobs stay editable after cancelling, so the status alone cannot
+ * tell whether this update is the cancellation.
+ *
+ * Stale paths mirror `writes.ts`: a write drops its own collection only, since other collections
+ * keep copies made at creation (a job's customer name and address).
+ */
+
+/** §9 envelope. `data` is checked against the event's resource once the type is known. */
+const envelope = z.object({
+  type: z.string().min(1, "expected the event type"),
+  timestamp: datetime,
+  data: z.unknown(),
+});
+
+interface EventMapping {
+  change: RecordChange;
+  stale: readonly string[];
+}
+
+type EventHandler = (data: unknown) => EventMapping;
+
+/** An event whose `data` is a resource: one change carrying the mapped record. */
+function upsert<T>(
+  schema: z.ZodType<T>,
+  type: EventType | ((record: T) => EventType),
+  map: (record: T) => UnifiedNode,
+  collection: string,
+): EventHandler {
+  return (data) => {
+    const parsed = parseData(schema, data);
+    const record = map(parsed);
+    return {
+      change: { type: typeof type === "function" ? type(parsed) : type, ref: refOf(record), record },
+      stale: [collection],
+    };
+  };
+}
+
+const estimateUpdate = (estimate: EstimateRecord): EventType =>
+  estimate.status === "declined" ? "ESTIMATE_DECLINED" : "ESTIMATE_UPDATED";
+
+const HANDLERS = new Map<string, EventHandler>([
+  ["lead.created", upsert(leadRecord, "LEAD_CREATED", toUnifiedLead, "/leads")],
+  ["lead.updated", upsert(leadRecord, "LEAD_UPDATED", toUnifiedLead, "/leads")],
+  ["client.created", upsert(clientRecord, "CUSTOMER_CREATED", toUnifiedCustomer, "/clients")],
+  ["client.updated", upsert(clientRecord, "CUSTOMER_UPDATED", toUnifiedCustomer, "/clients")],
+  ["estimate.created", upsert(estimateRecord, "ESTIMATE_CREATED", toUnifiedEstimate, "/estimates")],
+  ["estimate.updated", upsert(estimateRecord, estimateUpdate, toUnifiedEstimate, "/estimates")],
+  ["estimate.accepted", upsert(estimateRecord, "ESTIMATE_ACCEPTED", toUnifiedEstimate, "/estimates")],
+  ["job.created", upsert(jobRecord, "JOB_CREATED", toUnifiedJob, "/jobs")],
+  ["job.updated", upsert(jobRecord, "JOB_UPDATED", toUnifiedJob, "/jobs")],
+  ["job.completed", upsert(jobRecord, "JOB_COMPLETED", toUnifiedJob, "/jobs")],
+  ["invoice.created", upsert(invoiceRecord, "INVOICE_CREATED", toUnifiedInvoice, "/invoices")],
+  ["invoice.paid", upsert(invoiceRecord, "INVOICE_PAID", toUnifiedInvoice, "/invoices")],
+]);
+
+export function cleanEstimateWebhookParser(): WebhookParser {
+  return (body) => {
+    const parsed = envelope.safeParse(body, { reportInput: true });
+    if (!parsed.success) throw payloadError(parsed.error.issues, []);
+    const { type, timestamp, data } = parsed.data;
+    const handler = HANDLERS.get(type);
+    // A newer upstream may add event types: acknowledged, not published.
+    if (!handler)
+      return {
+        eventId: null,
+        sourceEventType: type,
+        occurredAt: timestamp,
+        changes: [],
+        stale: [],
+        ignored: `unknown event type ${type}`,
+      };
+    const { change, stale } = handler(data);
+    return {
+      eventId: null,
+      sourceEventType: type,
+      occurredAt: timestamp,
+      changes: [change],
+      stale: [...stale],
+    };
+  };
+}
+
+function parseData<T>(schema: z.ZodType<T>, data: unknown): T {
+  const parsed = schema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw payloadError(parsed.error.issues, ["data"]);
+  return parsed.data;
+}
+
+// ---- Problems -> one message naming each bad path ----
+
+/** A body built for another resource fails on most fields: the first few say enough. */
+const REPORTED_ISSUES = 3;
+
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "a boolean",
+  object: "an object",
+  array: "an array",
+};
+
+function payloadError(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[],
+): WebhookPayloadError {
+  const shown = issues.slice(0, REPORTED_ISSUES).map((issue) => describe(issue, [...prefix, ...issue.path]));
+  const more = issues.length - shown.length;
+  return new WebhookPayloadError(`${shown.join("; ")}${more > 0 ? ` (and ${more} more)` : ""}`);
+}
+
+function describe(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): string {
+  const where = formatPath(path);
+  // An absent member fails its type or enum check; "missing" says what actually went wrong.
+  const absent =
+    issue.input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value");
+  if (absent && path.length > 0) return `missing "${where}"`;
+  switch (issue.code) {
+    case "invalid_type":
+      return `${where || "body"}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${kindOf(issue.input)}`;
+    case "invalid_value":
+      return `${where}: expected one of ${issue.values.map(String).join(", ")}`;
+    default:
+      return `${where || "body"}: ${issue.message}`;
+  }
+}
+
+/** `["data", "services", 0, "sqft"]` -> `data.services[0].sqft`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
+    )
+    .join("");
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "an array";
+  return EXPECTED[typeof value] ?? typeof value;
+}
