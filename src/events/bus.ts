@@ -80,7 +80,7 @@ export class RedisEventBus implements EventBus {
 
   constructor(
     private readonly publishClient: Redis,
-    private readonly subscribeClient: Redis,
+    subscribeClient: Redis,
     private readonly onListenerError: (error: unknown) => void = () => {},
     /** Channel prefix: the tenant id follows it. */
     private readonly channelPrefix = "fsg:events:",

@@ -90,6 +90,8 @@ export class SourcePoller {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private failures = 0;
+  /** The pause planned after the last cycle (observability, tests). */
+  lastPauseMs = 0;
   private stopped = false;
   private readonly now: () => number;
 
@@ -104,6 +106,11 @@ export class SourcePoller {
   /** Types somebody currently listens for. */
   get watched(): WatchedType[] {
     return [...this.interest.keys()];
+  }
+
+  /** Whether a next cycle is planned (false once nobody watches). */
+  get scheduled(): boolean {
+    return this.timer !== null;
   }
 
   /** A subscriber wants changes of `nodeType`; the first one starts polling. */
@@ -196,6 +203,7 @@ export class SourcePoller {
       Math.max(settings.minIntervalMs, budgetPause, backoff, retryAfterMs),
       Math.max(settings.maxIntervalMs, retryAfterMs),
     );
+    this.lastPauseMs = pause;
     this.schedule(pause);
   }
 

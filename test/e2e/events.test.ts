@@ -13,6 +13,7 @@ import {
 import {
   cleanItAllSignature,
   deliver,
+  live,
   type Received,
   type Subscriber,
   sseSubscribe,
@@ -83,7 +84,7 @@ async function subscribe(
   clients.push(client);
   const subscriber = wsSubscribe(client, query, variables);
   subscribers.push(subscriber);
-  await h.gateway.events.whenSubscribed(tenant, before + 1);
+  await live(subscriber, h.gateway.events.whenSubscribed(tenant, before + 1));
   return subscriber;
 }
 

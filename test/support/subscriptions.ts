@@ -91,6 +91,15 @@ export function wsClient(
   return { client, closed };
 }
 
+/** Waits until the gateway counts the subscription; fails with what the server said if it ended first. */
+export async function live(subscriber: Subscriber, subscribed: Promise<void>): Promise<void> {
+  const ended = subscriber.done.then(async () => {
+    throw new Error(`subscription ended before it was live: ${JSON.stringify(await subscriber.next())}`);
+  });
+  await Promise.race([subscribed, ended]);
+  ended.catch(() => {});
+}
+
 /** Subscribes over graphql-ws. */
 export function wsSubscribe(
   client: Client,
