@@ -29,6 +29,15 @@ export interface RequestContext {
   body: JsonObject;
   /** Records a webhook event (§9); a no-op for test-mode data. */
   emit(type: CleanEstimateEventType, data: unknown): void;
+  webhooks: WebhookEndpointHooks;
+}
+
+/** What webhook endpoint registration needs from the simulator around it. */
+export interface WebhookEndpointHooks {
+  /** The signing secret of a new endpoint (`whsec_…`). */
+  newSecret(): string;
+  /** Stops every pending delivery to an endpoint that was just deleted (§8: "immediately"). */
+  endpointDeleted(accountId: string, endpointId: string): void;
 }
 
 export type Handler = (ctx: RequestContext) => SimResponse;
@@ -38,6 +47,7 @@ export interface PipelineDeps {
   limiter: FixedWindowLimiter;
   now: () => Date;
   onEvent?: (accountId: string, event: CleanEstimateEvent) => void;
+  webhooks: WebhookEndpointHooks;
   basePath: string;
 }
 
@@ -217,6 +227,7 @@ export function createPipeline(deps: PipelineDeps) {
       now,
       body,
       emit: makeEmitter(account, mode, now, deps.onEvent),
+      webhooks: deps.webhooks,
     });
     if (idempotencyKey !== undefined && answer.status >= 200 && answer.status < 300) {
       data.idempotency.set(idempotencyKey, {

@@ -1,6 +1,7 @@
 import { FixedWindowLimiter } from "../core/rateLimit.js";
 import { type SimRequest, type SimResponse, type SimRoute, SimServer } from "../core/server.js";
 import { Simulator } from "../core/simulator.js";
+import { WebhookDispatcher } from "../core/webhooks.js";
 import {
   createPipeline,
   errorBody,
@@ -8,6 +9,7 @@ import {
   INTERNAL_ERROR,
   makeEmitter,
   rateLimitedResponse,
+  type WebhookEndpointHooks,
 } from "./http.js";
 import { openApiDocument } from "./openapi.js";
 import {
@@ -38,6 +40,14 @@ import { ApiError } from "./validation.js";
 import { addDays, fromCents, isoMs, productToCents, toCents } from "./values.js";
 import { estimateStatusAt, invoiceStatusAt, invoiceView } from "./views.js";
 import {
+  CLEANESTIMATE_WEBHOOK_ATTEMPT_DELAYS_MS,
+  CLEANESTIMATE_WEBHOOK_TIMEOUT_MS,
+  checkWebhookSecret,
+  cleanEstimateDelivery,
+  endpointKey,
+  newCleanEstimateWebhookSecret,
+} from "./webhooks.js";
+import {
   createClient,
   createEstimate,
   createJob,
@@ -55,14 +65,27 @@ import {
  * HTTP simulator of the CleanEstimate Pro REST API (/work/shared/upstreams/cleanestimate.md):
  * seeded accounts with separate live and test data sets, bearer keys, the per-minute per-key rate
  * limit, idempotency keys, cursor pagination, server-side estimate pricing, webhook endpoint
- * registration and recorded webhook events. App-side actions (customer accepts or declines an
- * estimate, invoices created and paid in the app) are methods of the simulator.
+ * registration, and webhook events, recorded and delivered (Standard Webhooks signatures, with
+ * retries) to every endpoint subscribed to them. App-side actions (customer accepts or declines an
+ * estimate, invoices created and paid in the app) are methods of the simulator and emit too.
  */
+
+export type {
+  WebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookDispatcher,
+} from "../core/webhooks.js";
 
 export { ADDON_PRICES, priceEstimate, SERVICE_RATES } from "./pricing.js";
 export { DEFAULT_SIZE, DEFAULT_TEST_SIZE, REP_COUNT, seedAccount, seedDataSet } from "./seed.js";
 export type * from "./types.js";
 export { estimateStatusAt, estimateView, invoiceStatusAt, invoiceView } from "./views.js";
+export {
+  CLEANESTIMATE_WEBHOOK_ATTEMPT_DELAYS_MS,
+  CLEANESTIMATE_WEBHOOK_TIMEOUT_MS,
+  newCleanEstimateWebhookSecret,
+  signCleanEstimateWebhook,
+} from "./webhooks.js";
 export { ESTIMATE_PATCH_FIELDS, EVENT_TYPES } from "./writes.js";
 
 export const CLEANESTIMATE_BASE_PATH = "/api/v1";
@@ -90,6 +113,24 @@ export interface CleanEstimateSimOptions {
   now?: () => Date;
   /** Called with every recorded (live) webhook event, after it is appended to `account.events`. */
   onEvent?: (accountId: string, event: CleanEstimateEvent) => void;
+  /**
+   * Makes the `whsec_…` secret `POST /webhooks` returns, so tests can know it in advance.
+   * Default: `whsec_` + base64 of 32 random bytes (§7.7).
+   */
+  webhookSecrets?: () => string;
+  /**
+   * Delay before each delivery attempt (the first from the event, the others from the previous
+   * failure); its length is the number of attempts. Default: the reference's 0, 5 s, 5 min,
+   * 30 min, 2 h, 5 h. Tests pass milliseconds.
+   */
+  webhookAttemptDelaysMs?: readonly number[];
+  /** A delivery attempt fails without a 2xx answer within this time. Default: 15 s. */
+  webhookTimeoutMs?: number;
+  /**
+   * Clock (ms) of `webhook-timestamp`. Default: real time, even when `now` is pinned, because
+   * receivers reject timestamps more than 5 minutes from their own clock.
+   */
+  deliveryClock?: () => number;
 }
 
 /** An invoice the business creates in the app (§7.6: invoices are read-only in the API). */
@@ -112,10 +153,18 @@ export class CleanEstimateSim extends Simulator {
     readonly accounts: Map<string, CleanEstimateAccount>,
     /** Per-key request windows; `reset()` it or change `settings` in tests. */
     readonly limiter: FixedWindowLimiter,
+    /** Webhook deliveries: their attempt log, `idle()`, `waitForAttempt()`. */
+    readonly deliveries: WebhookDispatcher,
     private readonly now: () => Date,
     private readonly onEvent: CleanEstimateSimOptions["onEvent"],
   ) {
     super("cleanestimate", server, CLEANESTIMATE_BASE_PATH);
+  }
+
+  /** Stops the server and every pending webhook delivery. */
+  override async close(): Promise<void> {
+    await this.deliveries.close();
+    await super.close();
   }
 
   /** The account an ID names; throws for an unknown ID (a test set-up mistake). */
@@ -271,11 +320,36 @@ export function createCleanEstimateSim(options: CleanEstimateSimOptions = {}): C
     },
     () => now().getTime(),
   );
+  const deliveries = new WebhookDispatcher({
+    name: "cleanestimate",
+    attemptDelaysMs: options.webhookAttemptDelaysMs ?? CLEANESTIMATE_WEBHOOK_ATTEMPT_DELAYS_MS,
+    timeoutMs: options.webhookTimeoutMs ?? CLEANESTIMATE_WEBHOOK_TIMEOUT_MS,
+    clock: options.deliveryClock,
+  });
+  // Only live events get here (test-mode writes emit nothing, §1): each goes to every endpoint
+  // registered at that moment whose `events` list has its type.
+  const onEvent = (accountId: string, event: CleanEstimateEvent): void => {
+    const account = accounts.get(accountId);
+    for (const endpoint of account?.webhooks.values() ?? []) {
+      if (!endpoint.events.includes(event.type)) continue;
+      const isActive = () => account?.webhooks.get(endpoint.id) === endpoint;
+      deliveries.enqueue(cleanEstimateDelivery(accountId, endpoint, event, isActive));
+    }
+    options.onEvent?.(accountId, event);
+  };
+  const makeSecret = options.webhookSecrets ?? newCleanEstimateWebhookSecret;
+  const webhooks: WebhookEndpointHooks = {
+    newSecret: () => checkWebhookSecret(makeSecret()),
+    endpointDeleted: (accountId, endpointId) => {
+      deliveries.cancel(endpointKey(accountId, endpointId));
+    },
+  };
   const guard = createPipeline({
     accounts,
     limiter,
     now,
-    onEvent: options.onEvent,
+    onEvent,
+    webhooks,
     basePath: CLEANESTIMATE_BASE_PATH,
   });
 
@@ -339,5 +413,5 @@ export function createCleanEstimateSim(options: CleanEstimateSimOptions = {}): C
     },
     faultSeed: options.faultSeed,
   });
-  return new CleanEstimateSim(server, accounts, limiter, now, options.onEvent);
+  return new CleanEstimateSim(server, accounts, limiter, deliveries, now, onEvent);
 }

@@ -200,8 +200,8 @@ export interface CleanEstimateWebhookRecord {
 }
 
 /**
- * A webhook event as recorded (§9), not delivered: `type`, `timestamp` and `data` are the body
- * fields of the request; `id` identifies the event (a delivery derives its `webhook-id` per endpoint).
+ * A webhook event as recorded (§9): `type`, `timestamp` and `data` are the body of its deliveries;
+ * `id` identifies the event in the simulator only (each delivery gets its own `webhook-id`).
  */
 export interface CleanEstimateEvent {
   id: string;

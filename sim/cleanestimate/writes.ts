@@ -453,13 +453,6 @@ export const updateJob: Handler = (ctx) => {
 // ---------------------------------------------------------------------------------------------
 // Webhook endpoints (§7.7)
 
-/** `whsec_` + base64 of 32 bytes from the account's run-time stream. */
-function newSecret(account: CleanEstimateAccount): string {
-  const bytes = Buffer.alloc(32);
-  for (let i = 0; i < 32; i++) bytes[i] = account.idRng.int(0, 255);
-  return `whsec_${bytes.toString("base64")}`;
-}
-
 export const createWebhook: Handler = (ctx) => {
   const { account } = ctx;
   const v = new Validator(ctx.body);
@@ -486,7 +479,7 @@ export const createWebhook: Handler = (ctx) => {
     name: name ?? "",
     url: url ?? "",
     events,
-    secret: newSecret(account),
+    secret: ctx.webhooks.newSecret(),
     created_at: isoMs(ctx.now),
   };
   account.webhooks.set(record.id, record);
@@ -505,5 +498,6 @@ export const deleteWebhook: Handler = (ctx) => {
   const record = ctx.account.webhooks.get(ctx.req.params.id ?? "");
   if (!record) throw notFound("Webhook");
   ctx.account.webhooks.delete(record.id);
+  ctx.webhooks.endpointDeleted(ctx.account.id, record.id);
   return { status: 204 };
 };

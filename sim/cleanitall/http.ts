@@ -109,6 +109,33 @@ function applyOverdue(ctx: RequestContext): void {
   }
 }
 
+/**
+ * Appends an event to the account's record and hands it to `onEvent` (which delivers it). Used by
+ * API writes and by dashboard actions of the simulator alike: §8 emits for both.
+ */
+export function recordEvent(
+  account: CleanItAllAccount,
+  event: string,
+  data: unknown,
+  now: Date,
+  onEvent: PipelineDeps["onEvent"],
+): CleanItAllEvent {
+  const record: CleanItAllEvent = {
+    id: `evt_${account.idRng.string(24)}`,
+    event,
+    created_at: isoSecondsUtc(now),
+    // A snapshot: later writes must not change what the event carried.
+    data: structuredClone(data),
+  };
+  account.events.push(record);
+  try {
+    onEvent?.(account.id, record);
+  } catch (error) {
+    console.error("cleanitall simulator: onEvent hook failed", error);
+  }
+  return record;
+}
+
 export function createPipeline(deps: PipelineDeps) {
   /** Wraps a handler. `scoped: false` (unknown paths) skips the per-route scope check. */
   return (handler: Handler, options: { scoped?: boolean } = {}) =>
@@ -125,21 +152,7 @@ export function createPipeline(deps: PipelineDeps) {
         req,
         account,
         now,
-        emit: (event, data) => {
-          const record: CleanItAllEvent = {
-            id: `evt_${account.idRng.string(24)}`,
-            event,
-            created_at: isoSecondsUtc(now),
-            // A snapshot: later writes must not change what the event carried.
-            data: structuredClone(data),
-          };
-          account.events.push(record);
-          try {
-            deps.onEvent?.(account.id, record);
-          } catch (error) {
-            console.error("cleanitall simulator: onEvent hook failed", error);
-          }
-        },
+        emit: (event, data) => recordEvent(account, event, data, now, deps.onEvent),
       };
 
       let answer: SimResponse;

@@ -1,7 +1,15 @@
 import { FixedWindowLimiter } from "../core/rateLimit.js";
 import { type SimRequest, type SimResponse, type SimRoute, SimServer } from "../core/server.js";
 import { Simulator } from "../core/simulator.js";
-import { createPipeline, errorBody, type Handler, INTERNAL_ERROR, rateLimitedResponse } from "./http.js";
+import { WebhookDispatcher } from "../core/webhooks.js";
+import {
+  createPipeline,
+  errorBody,
+  type Handler,
+  INTERNAL_ERROR,
+  rateLimitedResponse,
+  recordEvent,
+} from "./http.js";
 import {
   getCustomer,
   getInvoice,
@@ -12,8 +20,20 @@ import {
   listPayments,
 } from "./reads.js";
 import { seedAccount } from "./seed.js";
-import type { CleanItAllAccount, CleanItAllAccountSpec, CleanItAllEvent } from "./types.js";
+import type {
+  CleanItAllAccount,
+  CleanItAllAccountSpec,
+  CleanItAllCustomer,
+  CleanItAllEvent,
+  CleanItAllWebhookEndpoint,
+} from "./types.js";
 import { ApiError } from "./validation.js";
+import {
+  CLEANITALL_WEBHOOK_ATTEMPT_DELAYS_MS,
+  CLEANITALL_WEBHOOK_TIMEOUT_MS,
+  checkedWebhookEndpoint,
+  cleanItAllDelivery,
+} from "./webhooks.js";
 import {
   completeJob,
   createCustomer,
@@ -30,8 +50,15 @@ import {
 /**
  * HTTP simulator of the CleanItAll REST API (/work/shared/upstreams/cleanitall.md): seeded
  * accounts, API-key auth with scopes, the hourly per-key rate limit, every read and write endpoint,
- * and recorded webhook events.
+ * and webhook events, recorded and delivered (signed, with retries) to the account's endpoint.
+ * Dashboard actions (the webhook endpoint setting, customer deletion) are methods of the simulator.
  */
+
+export type {
+  WebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookDispatcher,
+} from "../core/webhooks.js";
 
 export { DEFAULT_SIZE, seedAccount, TEAM_SIZE } from "./seed.js";
 export type {
@@ -49,7 +76,14 @@ export type {
   CleanItAllPayment,
   CleanItAllPaymentMethod,
   CleanItAllScope,
+  CleanItAllWebhookEndpoint,
 } from "./types.js";
+export {
+  CLEANITALL_WEBHOOK_ATTEMPT_DELAYS_MS,
+  CLEANITALL_WEBHOOK_TIMEOUT_MS,
+  newCleanItAllWebhookSecret,
+  signCleanItAllWebhook,
+} from "./webhooks.js";
 
 export const CLEANITALL_BASE_PATH = "/api/v1";
 
@@ -71,6 +105,19 @@ export interface CleanItAllSimOptions {
   now?: () => Date;
   /** Called with every recorded webhook event, after it is appended to `account.events`. */
   onEvent?: (accountId: string, event: CleanItAllEvent) => void;
+  /**
+   * Delay before each delivery attempt (the first from the event, the others from the previous
+   * failure); its length is the number of attempts. Default: the reference's 0, 1 min, 5 min,
+   * 30 min, 2 h. Tests pass milliseconds.
+   */
+  webhookAttemptDelaysMs?: readonly number[];
+  /** A delivery attempt fails without a 2xx answer within this time. Default: 10 s. */
+  webhookTimeoutMs?: number;
+  /**
+   * Clock (ms) of `X-Webhook-Timestamp`. Default: real time, even when `now` is pinned, because
+   * receivers compare it with their own clock.
+   */
+  deliveryClock?: () => number;
 }
 
 export class CleanItAllSim extends Simulator {
@@ -80,6 +127,10 @@ export class CleanItAllSim extends Simulator {
     readonly accounts: Map<string, CleanItAllAccount>,
     /** Per-key request windows; `reset()` it or change `settings` in tests. */
     readonly limiter: FixedWindowLimiter,
+    /** Webhook deliveries: their attempt log, `idle()`, `waitForAttempt()`. */
+    readonly deliveries: WebhookDispatcher,
+    private readonly now: () => Date,
+    private readonly onEvent: (accountId: string, event: CleanItAllEvent) => void,
   ) {
     super("cleanitall", server, CLEANITALL_BASE_PATH);
   }
@@ -89,6 +140,44 @@ export class CleanItAllSim extends Simulator {
     const account = this.accounts.get(id);
     if (!account) throw new Error(`cleanitall simulator: no account ${id}`);
     return account;
+  }
+
+  /**
+   * The dashboard's webhook setting (§8): where the account's events go from now on, or null for
+   * nowhere. Replacing or removing the endpoint stops the retries still pending for the old one.
+   */
+  setWebhookEndpoint(accountId: string, endpoint: CleanItAllWebhookEndpoint | null): void {
+    const account = this.account(accountId);
+    const next = endpoint ? checkedWebhookEndpoint(endpoint) : null;
+    const previous = account.webhook;
+    if (previous?.url === next?.url && previous?.secret === next?.secret) return;
+    account.webhook = next;
+    this.deliveries.cancel(accountId);
+  }
+
+  /**
+   * A customer deleted in the dashboard (§7: the API cannot): `customer.deleted` with `{id}`. Only
+   * customers without jobs, invoices or payments, so no record is left pointing at nothing.
+   */
+  deleteCustomer(accountId: string, customerId: string): CleanItAllCustomer {
+    const account = this.account(accountId);
+    const customer = account.customers.get(customerId);
+    if (!customer) throw new Error(`cleanitall simulator: no customer ${customerId}`);
+    const referenced = [account.jobs, account.invoices, account.payments].some((records) =>
+      [...records.values()].some((record) => record.customer_id === customerId),
+    );
+    if (referenced) {
+      throw new Error(`cleanitall simulator: customer ${customerId} has jobs, invoices or payments`);
+    }
+    account.customers.delete(customerId);
+    recordEvent(account, "customer.deleted", { id: customerId }, this.now(), this.onEvent);
+    return customer;
+  }
+
+  /** Stops the server and every pending webhook delivery. */
+  override async close(): Promise<void> {
+    await this.deliveries.close();
+    await super.close();
   }
 }
 
@@ -108,7 +197,25 @@ export function createCleanItAllSim(options: CleanItAllSimOptions = {}): CleanIt
     },
     () => now().getTime(),
   );
-  const guard = createPipeline({ accounts, limiter, now, onEvent: options.onEvent });
+  const deliveries = new WebhookDispatcher({
+    name: "cleanitall",
+    attemptDelaysMs: options.webhookAttemptDelaysMs ?? CLEANITALL_WEBHOOK_ATTEMPT_DELAYS_MS,
+    timeoutMs: options.webhookTimeoutMs ?? CLEANITALL_WEBHOOK_TIMEOUT_MS,
+    clock: options.deliveryClock,
+  });
+  // Every recorded event goes to the endpoint the account has at that moment, if any.
+  const onEvent = (accountId: string, event: CleanItAllEvent): void => {
+    const account = accounts.get(accountId);
+    const endpoint = account?.webhook;
+    if (account && endpoint) {
+      deliveries.enqueue({
+        ...cleanItAllDelivery(accountId, endpoint, event),
+        isActive: () => account.webhook === endpoint,
+      });
+    }
+    options.onEvent?.(accountId, event);
+  };
+  const guard = createPipeline({ accounts, limiter, now, onEvent });
 
   const route = (method: SimRoute["method"], path: string, handler: Handler): SimRoute => ({
     method,
@@ -162,5 +269,5 @@ export function createCleanItAllSim(options: CleanItAllSimOptions = {}): CleanIt
     },
     faultSeed: options.faultSeed,
   });
-  return new CleanItAllSim(server, accounts, limiter);
+  return new CleanItAllSim(server, accounts, limiter, deliveries, now, onEvent);
 }

@@ -15,6 +15,7 @@ import type {
   CleanItAllPaymentMethod,
 } from "./types.js";
 import { addDays, fromCents, multiplyToCents } from "./values.js";
+import { checkedWebhookEndpoint } from "./webhooks.js";
 
 /**
  * Deterministic seed data for one account: everything is drawn from one `Rng(spec.seed)` in a
@@ -270,6 +271,7 @@ export function seedAccount(spec: CleanItAllAccountSpec): CleanItAllAccount {
     payments: new Map(payments.map(({ payment }) => [payment.id, payment])),
     teamMemberIds,
     nextInvoiceNumber: invoices.length + 1,
+    webhook: spec.webhook ? checkedWebhookEndpoint(spec.webhook) : null,
     events: [],
     // A separate stream for run-time IDs, so writes repeat too without disturbing the seed data.
     idRng: new Rng((spec.seed ^ 0x5bd1e995) >>> 0),

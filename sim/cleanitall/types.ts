@@ -95,7 +95,7 @@ export interface CleanItAllApiKey {
   scopes: CleanItAllScope[];
 }
 
-/** A webhook event as the reference's envelope (§8); recorded, not delivered. */
+/** A webhook event as the reference's envelope (§8); the exact body of its deliveries. */
 export interface CleanItAllEvent {
   id: string;
   event: string;
@@ -103,10 +103,19 @@ export interface CleanItAllEvent {
   data: unknown;
 }
 
+/** The account's webhook endpoint (§8: one URL and one signing secret, set in the dashboard). */
+export interface CleanItAllWebhookEndpoint {
+  url: string;
+  /** HMAC key as UTF-8 bytes; the dashboard shows 64 lowercase hex characters. */
+  secret: string;
+}
+
 export interface CleanItAllAccountSpec {
   id: string;
   seed: number;
   apiKeys: CleanItAllApiKey[];
+  /** The dashboard's webhook setting; absent or null: no endpoint, events are only recorded. */
+  webhook?: CleanItAllWebhookEndpoint | null;
   size?: { customers?: number; jobs?: number; invoices?: number };
 }
 
@@ -124,6 +133,8 @@ export interface CleanItAllAccount {
   teamMemberIds: string[];
   /** Sequence for the next `INV-` number. */
   nextInvoiceNumber: number;
+  /** Where events are delivered; null: nowhere. Change it with `sim.setWebhookEndpoint`. */
+  webhook: CleanItAllWebhookEndpoint | null;
   /** Every webhook event emitted by writes and time-driven transitions, in order. */
   events: CleanItAllEvent[];
   /** IDs of records created at run time; seeded from the account so runs repeat. */
