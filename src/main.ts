@@ -22,13 +22,15 @@ async function main(): Promise<void> {
   });
   const url = await gateway.start();
   if (demo) {
+    await demo.connectWebhooks(url);
     process.stdout.write(
       [
         "",
-        "Field-service gateway, demo mode (simulated CleanItAll and Check-in ARTISAN upstreams)",
+        "Field-service gateway, demo mode (simulated CleanItAll, CleanEstimate Pro, JobCloser, Check-in ARTISAN and CleverInvo)",
         `  GraphiQL:  ${url}/graphql`,
         `  API key:   ${DEMO_API_KEY}`,
         `  Try:       curl -s ${url}/graphql -H 'Authorization: Bearer ${DEMO_API_KEY}' -H 'Content-Type: application/json' -d '{"query":"{ jobs(first: 3) { nodes { title source customer { name } } } }"}'`,
+        `  Live:      curl -N ${url}/graphql -H 'Authorization: Bearer ${DEMO_API_KEY}' -H 'Accept: text/event-stream' -H 'Content-Type: application/json' -d '{"query":"subscription { events { type source recordId } }"}'`,
         "",
       ].join("\n"),
     );

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_API_KEY } from "../../src/demo.js";
+import { sseSubscribe } from "../support/subscriptions.js";
 
 /** `npm start` with no config: demo mode answers over HTTP, prints its URL and key, and stops on SIGTERM. */
 
@@ -69,6 +70,27 @@ describe("demo mode", () => {
     const page = await response.text();
     expect(page).toContain("query RecentJobs");
     expect(page).toContain(`Bearer ${DEMO_API_KEY}`);
+  });
+
+  it("sends the simulated upstreams' webhooks to the gateway: a write comes back as a live event", async () => {
+    const events = await sseSubscribe(
+      url,
+      DEMO_API_KEY,
+      "subscription { events(types: [CUSTOMER_CREATED], sources: [CLEANITALL]) { type detectedBy record { ... on Customer { name } } } }",
+    );
+    const created = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${DEMO_API_KEY}` },
+      body: JSON.stringify({
+        query:
+          'mutation { createCustomer(input: { source: CLEANITALL, name: "Demo Live" }) { customer { id } } }',
+      }),
+    });
+    expect(((await created.json()) as { errors?: unknown }).errors).toBeUndefined();
+    expect(await events.next()).toEqual({
+      data: { events: { type: "CUSTOMER_CREATED", detectedBy: "WEBHOOK", record: { name: "Demo Live" } } },
+    });
+    await events.close();
   });
 
   it("stops cleanly on SIGTERM", async () => {

@@ -93,16 +93,24 @@ export interface HarnessOptions {
   upstreams?: Array<"cleanitall" | "cleanestimate" | "jobcloser" | "artisan" | "cleverinvo">;
   /** Configure tenant acme's webhook secrets (CLEANITALL_WEBHOOK_SECRET, CLEANESTIMATE_WEBHOOK_SECRET). */
   webhookSecrets?: boolean;
+  /**
+   * The simulators deliver their webhooks to the gateway: CleanItAll's dashboard setting points at
+   * it, and CleanEstimate Pro registrations return CLEANESTIMATE_WEBHOOK_SECRET. Retries come after
+   * milliseconds instead of minutes. Implies `webhookSecrets`.
+   */
+  simWebhooks?: boolean;
   /** More tenants besides acme (their upstream base URLs may use `sim:<id>` for a simulator's URL). */
   extraTenants?: TenantInput[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const now = () => SIM_NOW;
+  const simWebhooks = options.simWebhooks ? { webhookAttemptDelaysMs: [0, 10, 10, 10] } : {};
   const cleanitall = createCleanItAllSim({
     accounts: [CLEANITALL_DEMO_ACCOUNT],
     rateLimit: { limit: 1_000_000, windowMs: 3_600_000 },
     now,
+    ...simWebhooks,
   });
   const artisan = createArtisanSim({
     companies: [ARTISAN_DEMO_COMPANY],
@@ -118,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     accounts: [CLEANESTIMATE_DEMO_ACCOUNT],
     rateLimit: { limit: 1_000_000, windowMs: 60_000 },
     now,
+    ...(options.simWebhooks ? { ...simWebhooks, webhookSecrets: () => CLEANESTIMATE_WEBHOOK_SECRET } : {}),
   });
   // Two companies in one JobCloser: the upstream does not isolate them, the gateway must.
   const jobcloser = createJobCloserSim({ companies: [JOBCLOSER_DEMO_COMPANY, JOBCLOSER_OTHER_COMPANY], now });
@@ -157,7 +166,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
                 cleanitall: {
                   baseUrl: cleanitallUrl,
                   apiKey: CLEANITALL_DEMO_KEY,
-                  ...(options.webhookSecrets ? { webhookSecret: CLEANITALL_WEBHOOK_SECRET } : {}),
+                  ...(options.webhookSecrets || options.simWebhooks
+                    ? { webhookSecret: CLEANITALL_WEBHOOK_SECRET }
+                    : {}),
                 },
               }
             : {}),
@@ -172,7 +183,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
                 cleanestimate: {
                   baseUrl: cleanestimateUrl,
                   apiKey: CLEANESTIMATE_DEMO_KEY,
-                  ...(options.webhookSecrets ? { webhookSecret: CLEANESTIMATE_WEBHOOK_SECRET } : {}),
+                  ...(options.webhookSecrets || options.simWebhooks
+                    ? { webhookSecret: CLEANESTIMATE_WEBHOOK_SECRET }
+                    : {}),
                 },
               }
             : {}),
@@ -194,6 +207,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const gateway = createGateway(config, { logger: createLogger("silent") });
   const url = await gateway.start();
+  if (options.simWebhooks) {
+    cleanitall.setWebhookEndpoint(CLEANITALL_DEMO_ACCOUNT.id, {
+      url: `${url}/webhooks/acme/cleanitall`,
+      secret: CLEANITALL_WEBHOOK_SECRET,
+    });
+  }
 
   return {
     cleanitall,
