@@ -98,7 +98,7 @@ describe("demo mode", () => {
     // Signal the whole group, as a terminal or a supervisor does: npm, tsx and the gateway.
     process.kill(-child.pid, "SIGTERM");
     await once(child, "exit");
-    await expect.poll(() => output).toContain('"msg":"gateway stopped"');
+    await expect.poll(() => output, { timeout: 15_000 }).toContain('"msg":"gateway stopped"');
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });
