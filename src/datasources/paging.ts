@@ -329,3 +329,53 @@ export function planPageRequests(
   }
   return plans;
 }
+
+/** One page of a page-numbered upstream list (ARTISAN, CleverInvo). */
+export interface NumberedListPage<R> {
+  records: R[];
+  total: number;
+  lastPage: number;
+}
+
+/**
+ * How many reads `readWholeList` makes of a list at most. Pages are positions: a record created,
+ * deleted or moved between two page requests shifts the pages after it, so a record shows twice
+ * or not at all, and a record missing by accident would read as deleted by a change detector.
+ */
+const WHOLE_LIST_READS = 2;
+
+/**
+ * Every record of a page-numbered list: page 1, then the remaining pages at once (the sooner they
+ * are all read, the less the list can move meanwhile). A read is consistent when every page
+ * reports the same total and the distinct records number that total; otherwise the list is read
+ * again. Returns how many upstream requests it took.
+ */
+export async function readWholeList<R extends { id: string | number }>(
+  source: SourceId,
+  route: string,
+  readPage: (page: number) => Promise<NumberedListPage<R>>,
+): Promise<{ records: R[]; requests: number }> {
+  let requests = 0;
+  const read = (page: number) => {
+    requests++;
+    return readPage(page);
+  };
+  for (let attempt = 1; attempt <= WHOLE_LIST_READS; attempt++) {
+    const first = await read(1);
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(0, first.lastPage - 1) }, (_, index) => read(index + 2)),
+    );
+    const byId = new Map<string | number, R>();
+    for (const page of [first, ...rest]) {
+      for (const record of page.records) if (!byId.has(record.id)) byId.set(record.id, record);
+    }
+    if (rest.every((page) => page.total === first.total) && byId.size === first.total) {
+      return { records: [...byId.values()], requests };
+    }
+  }
+  throw new UpstreamError(
+    source,
+    "UPSTREAM_ERROR",
+    `${source} GET ${route} changed while it was being read, ${WHOLE_LIST_READS} times in a row: no consistent snapshot of the list`,
+  );
+}

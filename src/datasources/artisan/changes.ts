@@ -1,5 +1,6 @@
 import { UpstreamError } from "../../errors.js";
 import type { ChangeFeed } from "../../events/types.js";
+import { readWholeList } from "../paging.js";
 import type { UnifiedNode } from "../unified.js";
 import type { ArtisanClient, NumberedPage } from "./client.js";
 import {
@@ -27,14 +28,6 @@ const STALE = {
   Invoice: ["/invoices"],
 } as const satisfies Record<ChangeFeed["nodeType"], readonly string[]>;
 
-/**
- * How many reads a snapshot makes of a list at most: one that moved meanwhile is read again. Pages
- * are positions: a record created, deleted or moved (a rescheduled site visit) between two page
- * requests shifts the pages after it, so a record shows twice or not at all, and a record missing
- * by accident would read as deleted.
- */
-const MAX_READS = 2;
-
 type PageReader<R> = (page: number) => Promise<NumberedPage<R>>;
 
 type Snapshot = Awaited<ReturnType<ChangeFeed["snapshot"]>>;
@@ -54,7 +47,7 @@ export function artisanChangeFeeds(client: ArtisanClient, profileTtlMs: number):
     page: PageReader<R>,
     map: (record: R) => UnifiedNode,
   ): Promise<Snapshot> => {
-    const { records, requests } = await readWholeList(route, page);
+    const { records, requests } = await readWholeList("artisan", route, page);
     return { records: records.map(map), requests };
   };
 
@@ -69,7 +62,7 @@ export function artisanChangeFeeds(client: ArtisanClient, profileTtlMs: number):
       // path, costs a request only when that cache has to be refilled.
       const [profile, list] = await Promise.all([
         client.upstreamRequestsOn("/company", () => client.getCompany(profileTtlMs)),
-        readWholeList("/invoices", (page) => client.invoicesPage(page)),
+        readWholeList("artisan", "/invoices", (page) => client.invoicesPage(page)),
       ]);
       if (!profile.value) {
         throw new UpstreamError(
@@ -85,38 +78,4 @@ export function artisanChangeFeeds(client: ArtisanClient, profileTtlMs: number):
       };
     }),
   ];
-}
-
-/**
- * Every record of a list: page 1, then the remaining pages at once (the sooner they are all read,
- * the less the list can move meanwhile). A read is consistent when every page reports the same
- * total and the distinct records number that total; otherwise the list is read again.
- */
-async function readWholeList<R extends { id: number }>(
-  route: string,
-  readPage: PageReader<R>,
-): Promise<{ records: R[]; requests: number }> {
-  let requests = 0;
-  const read = (page: number) => {
-    requests++;
-    return readPage(page);
-  };
-  for (let attempt = 1; attempt <= MAX_READS; attempt++) {
-    const first = await read(1);
-    const rest = await Promise.all(
-      Array.from({ length: Math.max(0, first.lastPage - 1) }, (_, index) => read(index + 2)),
-    );
-    const byId = new Map<number, R>();
-    for (const page of [first, ...rest]) {
-      for (const record of page.records) if (!byId.has(record.id)) byId.set(record.id, record);
-    }
-    if (rest.every((page) => page.total === first.total) && byId.size === first.total) {
-      return { records: [...byId.values()], requests };
-    }
-  }
-  throw new UpstreamError(
-    "artisan",
-    "UPSTREAM_ERROR",
-    `artisan GET ${route} changed while it was being read, ${MAX_READS} times in a row: no consistent snapshot of the list`,
-  );
 }

@@ -1,10 +1,6 @@
 import { z } from "zod";
-import {
-  type EventType,
-  type RecordChange,
-  type WebhookParser,
-  WebhookPayloadError,
-} from "../../events/types.js";
+import { parseWebhookData, payloadError } from "../../events/payload.js";
+import type { EventType, RecordChange, WebhookParser } from "../../events/types.js";
 import { refOf, type UnifiedNode } from "../unified.js";
 import {
   toUnifiedCustomer,
@@ -74,7 +70,7 @@ function upsert<T>(
   collection: string,
 ): EventHandler {
   return (data) => {
-    const parsed = parseData(schema, data);
+    const parsed = parseWebhookData(schema, data);
     const record = map(parsed);
     return {
       change: { type: typeof type === "function" ? type(parsed) : type, ref: refOf(record), record },
@@ -126,65 +122,4 @@ export function cleanEstimateWebhookParser(): WebhookParser {
       stale: [...stale],
     };
   };
-}
-
-function parseData<T>(schema: z.ZodType<T>, data: unknown): T {
-  const parsed = schema.safeParse(data, { reportInput: true });
-  if (!parsed.success) throw payloadError(parsed.error.issues, ["data"]);
-  return parsed.data;
-}
-
-// ---- Problems -> one message naming each bad path ----
-
-/** A body built for another resource fails on most fields: the first few say enough. */
-const REPORTED_ISSUES = 3;
-
-const EXPECTED: Record<string, string> = {
-  string: "a string",
-  number: "a number",
-  int: "an integer",
-  boolean: "a boolean",
-  object: "an object",
-  array: "an array",
-};
-
-function payloadError(
-  issues: readonly z.core.$ZodIssue[],
-  prefix: readonly PropertyKey[],
-): WebhookPayloadError {
-  const shown = issues.slice(0, REPORTED_ISSUES).map((issue) => describe(issue, [...prefix, ...issue.path]));
-  const more = issues.length - shown.length;
-  return new WebhookPayloadError(`${shown.join("; ")}${more > 0 ? ` (and ${more} more)` : ""}`);
-}
-
-function describe(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): string {
-  const where = formatPath(path);
-  // An absent member fails its type or enum check; "missing" says what actually went wrong.
-  const absent =
-    issue.input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value");
-  if (absent && path.length > 0) return `missing "${where}"`;
-  switch (issue.code) {
-    case "invalid_type":
-      return `${where || "body"}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${kindOf(issue.input)}`;
-    case "invalid_value":
-      return `${where}: expected one of ${issue.values.map(String).join(", ")}`;
-    default:
-      return `${where || "body"}: ${issue.message}`;
-  }
-}
-
-/** `["data", "services", 0, "sqft"]` -> `data.services[0].sqft`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
-    )
-    .join("");
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "nothing";
-  if (Array.isArray(value)) return "an array";
-  return EXPECTED[typeof value] ?? typeof value;
 }
