@@ -28,6 +28,29 @@ export function eventStream(
   },
   keep: (event: UnifiedEvent) => boolean | "end" = () => true,
 ): AsyncIterable<UnifiedEvent> {
+  if (filter.types && filter.types.size === 0) {
+    throw new BadInputError(
+      "types must name at least one event type (leave it out for every type).",
+      "types",
+    );
+  }
+  if (filter.sources) {
+    if (filter.sources.length === 0) {
+      throw new BadInputError(
+        "sources must name at least one source (leave it out for every source).",
+        "sources",
+      );
+    }
+    // A stream that can never receive anything is a mistake worth saying, not a silent wait.
+    const configured: readonly SourceId[] = context.sources;
+    const missing = filter.sources.find((source) => !configured.includes(source));
+    if (missing) {
+      throw new BadInputError(
+        `Source ${missing.toUpperCase()} is not configured for this tenant.`,
+        "sources",
+      );
+    }
+  }
   const stream = context.events({
     types: filter.types ?? null,
     sources: filter.sources ? new Set(filter.sources) : null,

@@ -472,6 +472,23 @@ describe("typed subscriptions", () => {
     });
     expect(h.gateway.events.subscribers("acme")).toBe(0);
   });
+
+  it("refuses filters that could never match", async () => {
+    const { client } = wsClient(h.url, { apiKey: GLOBEX_KEY });
+    clients.push(client);
+    for (const [variables, message] of [
+      [{ types: [] }, "types must name at least one event type (leave it out for every type)."],
+      [{ sources: [] }, "sources must name at least one source (leave it out for every source)."],
+      [{ sources: ["CLEANITALL", "ARTISAN"] }, "Source ARTISAN is not configured for this tenant."],
+    ] as const) {
+      const subscriber = wsSubscribe(client, EVENTS, variables);
+      expect((await subscriber.next())?.errors?.[0]).toMatchObject({
+        message,
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    }
+    expect(h.gateway.events.subscribers("globex")).toBe(0);
+  });
 });
 
 describe("scopes", () => {
