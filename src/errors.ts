@@ -30,7 +30,19 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "INVALID_STATE"
   | "IDEMPOTENCY_CONFLICT"
-  | "IDEMPOTENCY_UNAVAILABLE";
+  | "IDEMPOTENCY_UNAVAILABLE"
+  | LimitCode;
+
+/** The gateway's own limits on what one request may ask (query hardening, rate limits). */
+export type LimitCode =
+  | "QUERY_TOO_DEEP"
+  | "TOO_MANY_ALIASES"
+  | "TOO_MANY_DIRECTIVES"
+  | "TOO_MANY_TOKENS"
+  | "QUERY_TOO_COSTLY"
+  | "BATCH_TOO_LARGE"
+  | "PAYLOAD_TOO_LARGE"
+  | "RATE_LIMITED";
 
 /** Base class: a GraphQLError with a code, so Yoga's masking lets it through unchanged. */
 export class GatewayError extends GraphQLError {
@@ -160,5 +172,20 @@ export class IdempotencyUnavailableError extends GatewayError {
       "The idempotency store is unavailable, so this mutation was not sent. Retry it with the same idempotencyKey.",
       "IDEMPOTENCY_UNAVAILABLE",
     );
+  }
+}
+
+/**
+ * A request over one of the gateway's limits: refused before any upstream is called. `limit` and
+ * `actual` say by how much (`actual` is absent where counting stopped at the limit).
+ */
+export class LimitExceededError extends GatewayError {
+  constructor(
+    code: LimitCode,
+    message: string,
+    details: { limit: number; actual?: number; http?: { status: number; headers?: Record<string, string> } },
+  ) {
+    const { http, ...numbers } = details;
+    super(message, code, { ...numbers, http: http ?? { status: 400 } });
   }
 }
