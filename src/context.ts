@@ -52,6 +52,8 @@ export interface GatewayContext {
   /** Forgets loaded records (each subscription event is resolved afresh, and after each write). */
   clearLoaders(): void;
   mutations: MutationServices;
+  /** Whether the request's API key still holds (a long-lived subscription checks it before each event). */
+  stillAuthorized(): boolean;
   /** The tenant's live events matching a filter (subscription resolvers). */
   events(filter: EventFilter): AsyncIterableIterator<UnifiedEvent>;
 }
@@ -65,6 +67,7 @@ export function createContextFactory(
   tenants: ReadonlyMap<string, TenantUpstreams>,
   limits: GatewayConfig["limits"],
   signer: UrlSigner,
+  stillValid: (principal: Principal) => boolean,
   mutations: MutationServices,
   events: EventServices,
 ): ContextFactory {
@@ -87,6 +90,7 @@ export function createContextFactory(
         for (const datasource of datasources.values()) datasource.clearLoaders();
       },
       mutations,
+      stillAuthorized: () => stillValid(principal),
       events: (filter) => events.subscribe(tenant.tenantId, filter),
     };
   };

@@ -1,3 +1,4 @@
+import { unwatchFile, watchFile } from "node:fs";
 import { ConfigError, launchOptions, loadConfigFile } from "./config.js";
 import { DEMO_API_KEY, type DemoUpstreams, startDemoUpstreams } from "./demo.js";
 import { createLogger } from "./logger.js";
@@ -36,11 +37,36 @@ async function main(): Promise<void> {
     );
   }
 
+  // Key rotation without a restart: SIGHUP, or any change of the config file, reloads it. A config
+  // that does not parse is reported and the running one kept.
+  const configFile = options.configFile;
+  let reloading = Promise.resolve();
+  const reloadConfig = (why: string) => {
+    if (!configFile) return;
+    reloading = reloading.then(async () => {
+      try {
+        const result = await gateway.reload(loadConfigFile(configFile));
+        logger.info({ why, ...result }, "config reload applied");
+      } catch (error) {
+        const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
+        logger.error({ why, problems }, "config reload refused; the running config stays");
+      }
+    });
+  };
+  if (configFile) {
+    logger.info({ pid: process.pid, configFile }, "SIGHUP or a change of the config file reloads it");
+    process.on("SIGHUP", () => reloadConfig("SIGHUP"));
+    watchFile(configFile, { interval: 1_000 }, (current, previous) => {
+      if (current.mtimeMs !== previous.mtimeMs) reloadConfig("config file changed");
+    });
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    if (configFile) unwatchFile(configFile);
     await gateway.stop();
     await demo?.close();
     logger.info("gateway stopped");

@@ -52,12 +52,31 @@ export interface Gateway {
   stop(): Promise<void>;
   /** The Fetch API handler (for in-process tests and embedding). */
   fetch: (request: Request) => Promise<Response> | Response;
+  /**
+   * Applies a reloaded config's tenants, API keys, upstream credentials and webhook secrets without
+   * a restart: a removed key fails from the next request, and its open subscriptions end. Settings
+   * that shape the running process (server, redis, http, cache, events, limits, idempotency) need a
+   * restart; they are listed in `restartNeeded` and left as they are.
+   */
+  reload(next: GatewayConfig): Promise<ReloadResult>;
   /** The shared HTTP layer (its cache and observers). */
   readonly http: HttpLayer;
   /** Live events: publishing, subscriber counts, pollers. */
   readonly events: LiveEvents;
   readonly url: string;
 }
+
+export interface ReloadResult {
+  tenants: number;
+  keys: number;
+  /** Top-level settings that changed but only take effect after a restart. */
+  restartNeeded: string[];
+  /** WebSocket connections closed because their key was removed or changed. */
+  closedConnections: number;
+}
+
+/** Config sections fixed for the life of the process. */
+const RESTART_ONLY = ["server", "redis", "http", "cache", "events", "limits", "idempotency"] as const;
 
 export const DEFAULT_QUERY = `# Jobs of every upstream, newest first, with their customers and invoices.
 # Send it with the play button; browse the schema in the Docs panel.
@@ -98,7 +117,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     cache: { ttlMs: config.cache.ttlMs, maxEntries: config.cache.maxEntries },
     ...(options.dispatcherFor ? { dispatcherFor: options.dispatcherFor } : {}),
   });
+  // Mutable maps, filled again on reload: everything that reads them sees the reloaded tenants.
   const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
+  let tenantConfigs = new Map(config.tenants.map((tenant) => [tenant.id, JSON.stringify(tenant)]));
 
   // Redis, when configured, is shared by every instance: idempotency records live there.
   const redis = config.redis
@@ -137,8 +158,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     polling: config.events.polling,
     onError: (error, what) => logger.warn({ err: error }, `${what} failed`),
   });
+  const endpoints = webhookEndpoints(config);
   const receiveWebhook = createWebhookReceiver({
-    endpoints: webhookEndpoints(config),
+    endpoints,
     events,
     maxBodyBytes: config.events.webhookMaxBodyBytes,
     toleranceSeconds: config.events.webhookToleranceSeconds,
@@ -151,6 +173,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     tenants,
     config.limits,
     signer,
+    (principal) => keys.stillValid(principal),
     {
       idempotency,
       // A retry waits at most as long as the first request can take with its upstream retries.
@@ -241,9 +264,41 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let server: Server | null = null;
   let sockets: ReturnType<typeof attachWebSockets> | null = null;
   let url = "";
+  async function reload(next: GatewayConfig): Promise<ReloadResult> {
+    const restartNeeded = RESTART_ONLY.filter(
+      (section) => JSON.stringify(config[section]) !== JSON.stringify(next[section]),
+    );
+    keys.replace(next);
+    // A tenant whose config did not change keeps its upstream state (JobCloser's signed-in session).
+    const nextConfigs = new Map(next.tenants.map((tenant) => [tenant.id, JSON.stringify(tenant)]));
+    for (const tenantId of [...tenants.keys()]) if (!nextConfigs.has(tenantId)) tenants.delete(tenantId);
+    for (const tenant of next.tenants) {
+      if (tenantConfigs.get(tenant.id) !== nextConfigs.get(tenant.id)) {
+        tenants.set(tenant.id, tenantUpstreams(tenant, config, http));
+      }
+    }
+    tenantConfigs = nextConfigs;
+    endpoints.clear();
+    for (const [tenantId, sources] of webhookEndpoints(next)) endpoints.set(tenantId, sources);
+    await events.syncTenants();
+    const closedConnections = sockets?.revoke((principal) => keys.stillValid(principal)) ?? 0;
+    const result = {
+      tenants: next.tenants.length,
+      keys: next.tenants.reduce((count, tenant) => count + tenant.apiKeys.length, 0),
+      restartNeeded,
+      closedConnections,
+    };
+    logger.info(result, "config reloaded");
+    if (restartNeeded.length > 0) {
+      logger.warn({ sections: restartNeeded }, "config sections changed that only a restart applies");
+    }
+    return result;
+  }
+
   return {
     http,
     events,
+    reload,
     fetch: yoga.fetch,
     get url() {
       return url;

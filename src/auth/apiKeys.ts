@@ -12,28 +12,38 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** A label for logs: the configured name, or the key's digest prefix. Never the key. */
   keyLabel: string;
+  /** The key's SHA-256 digest (hex): its identity for rate limits and revocation. Never the key. */
+  keyId: string;
 }
 
 const digest = (key: string) => createHash("sha256").update(key, "utf8").digest();
 
 export class ApiKeyRegistry {
-  private readonly byDigest = new Map<string, { digest: Buffer; principal: Principal }>();
+  private byDigest = new Map<string, { digest: Buffer; principal: Principal }>();
 
   constructor(config: Pick<GatewayConfig, "tenants">) {
+    this.replace(config);
+  }
+
+  /** Swaps in a reloaded config's keys at once: a removed key fails from the next request on. */
+  replace(config: Pick<GatewayConfig, "tenants">): void {
+    const byDigest = new Map<string, { digest: Buffer; principal: Principal }>();
     for (const tenant of config.tenants) {
       for (const apiKey of tenant.apiKeys) {
         const hashed = digest(apiKey.key);
         const hex = hashed.toString("hex");
-        this.byDigest.set(hex, {
+        byDigest.set(hex, {
           digest: hashed,
           principal: {
             tenantId: tenant.id,
             scopes: new Set(apiKey.scopes),
             keyLabel: apiKey.name ?? `key:${hex.slice(0, 8)}`,
+            keyId: hex,
           },
         });
       }
     }
+    this.byDigest = byDigest;
   }
 
   authenticate(presented: string | null | undefined): Principal | null {
@@ -42,6 +52,15 @@ export class ApiKeyRegistry {
     const entry = this.byDigest.get(hashed.toString("hex"));
     if (!entry || !timingSafeEqual(entry.digest, hashed)) return null;
     return entry.principal;
+  }
+
+  /** Whether a principal authenticated earlier still holds (same key, tenant and scopes) after a reload. */
+  stillValid(principal: Principal): boolean {
+    const current = this.byDigest.get(principal.keyId)?.principal;
+    if (!current || current.tenantId !== principal.tenantId) return false;
+    if (current.scopes.size !== principal.scopes.size) return false;
+    for (const scope of current.scopes) if (!principal.scopes.has(scope)) return false;
+    return true;
   }
 }
 

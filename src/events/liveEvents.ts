@@ -74,7 +74,8 @@ export function matches(event: UnifiedEvent, filter: EventFilter): boolean {
 
 export class LiveEvents {
   private readonly pollers = new Map<string, SourcePoller>();
-  private readonly unlisten: Array<() => void> = [];
+  /** Cache-invalidation listeners, by tenant. */
+  private readonly unlisten = new Map<string, () => void>();
   private readonly active = new Map<string, number>();
   private readonly waiters = new Set<{
     tenantId: string;
@@ -89,15 +90,38 @@ export class LiveEvents {
 
   /** Starts dropping stale cache entries on every event of every tenant (from any instance). */
   async start(): Promise<void> {
+    await this.syncTenants();
+  }
+
+  /**
+   * After a config reload: listens for new tenants, and forgets removed ones (their pollers stop;
+   * their subscribers were already cut off with their keys). A kept tenant's pollers are rebuilt
+   * with its new upstreams on the next subscription.
+   */
+  async syncTenants(): Promise<void> {
+    for (const [tenantId, stop] of this.unlisten) {
+      if (this.deps.tenants.has(tenantId)) continue;
+      stop();
+      this.unlisten.delete(tenantId);
+    }
+    for (const [key, poller] of this.pollers) {
+      const tenantId = key.slice(0, key.lastIndexOf(":"));
+      if (this.deps.tenants.has(tenantId) && poller.watched.length > 0) continue;
+      poller.stop();
+      this.pollers.delete(key);
+      this.supported.delete(key);
+    }
     for (const tenantId of this.deps.tenants.keys()) {
-      this.unlisten.push(await this.deps.bus.listen(tenantId, (event) => this.dropStale(event)));
+      if (this.unlisten.has(tenantId)) continue;
+      this.unlisten.set(tenantId, await this.deps.bus.listen(tenantId, (event) => this.dropStale(event)));
     }
   }
 
   async stop(): Promise<void> {
     for (const poller of this.pollers.values()) poller.stop();
     this.pollers.clear();
-    for (const stop of this.unlisten.splice(0)) stop();
+    for (const stop of this.unlisten.values()) stop();
+    this.unlisten.clear();
   }
 
   /**
@@ -257,7 +281,9 @@ export class LiveEvents {
 
   private pollerFor(tenant: TenantUpstreams, source: PolledSource) {
     const key = `${tenant.tenantId}:${source}`;
-    const feeds = (): ChangeFeed[] => tenant.create().get(source)?.changeFeeds?.() ?? [];
+    // Looked up at each cycle: a config reload may have changed the tenant's upstream credentials.
+    const feeds = (): ChangeFeed[] =>
+      this.deps.tenants.get(tenant.tenantId)?.create().get(source)?.changeFeeds?.() ?? [];
     let poller = this.pollers.get(key);
     if (!poller) {
       poller = new SourcePoller({

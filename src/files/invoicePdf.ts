@@ -62,7 +62,9 @@ export async function serveInvoicePdf(
   let principal: Principal | null = deps.keys.authenticate(presentedKey(headers));
   if (!principal) {
     const tenantId = deps.signer.verify(url.pathname, url.searchParams);
-    principal = tenantId ? { tenantId, scopes: new Set(["read"]), keyLabel: "signed-link" } : null;
+    principal = tenantId
+      ? { tenantId, scopes: new Set(["read"]), keyLabel: "signed-link", keyId: "signed-link" }
+      : null;
   }
   if (!principal) {
     return sendError(

@@ -1,5 +1,5 @@
 import type { GatewayContext } from "../context.js";
-import { BadInputError, type SourceId } from "../errors.js";
+import { BadInputError, type SourceId, UnauthenticatedError } from "../errors.js";
 import type { EventFilter } from "../events/liveEvents.js";
 import type { UnifiedEvent } from "../events/types.js";
 import { builder } from "./builder.js";
@@ -65,6 +65,11 @@ export function eventStream(
       for (;;) {
         const result = await stream.next();
         if (result.done) return result;
+        // A key removed by a config reload ends its subscriptions at the next event (SSE included).
+        if (!context.stillAuthorized()) {
+          await stream.return?.();
+          throw new UnauthenticatedError("The API key of this subscription was revoked.");
+        }
         const verdict = keep(result.value);
         if (verdict === "end") {
           await stream.return?.();

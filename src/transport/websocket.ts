@@ -4,7 +4,7 @@ import { type ExecutionArgs, GraphQLError } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Principal } from "../auth/apiKeys.js";
 import type { Logger } from "../logger.js";
 
@@ -57,6 +57,8 @@ function keyFrom(
 export function attachWebSockets(server: Server, options: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const principals = new WeakMap<object, Principal>();
+  /** Open connections and the key each authenticated with (for revocation on config reload). */
+  const connected = new Map<WebSocket, Principal>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? "/").split("?")[0];
@@ -83,6 +85,9 @@ export function attachWebSockets(server: Server, options: WebSocketOptions) {
           return false;
         }
         principals.set(ctx, principal);
+        const socket = ctx.extra.socket;
+        connected.set(socket, principal);
+        socket.once("close", () => connected.delete(socket));
         return true;
       },
       execute: (args: ExecutionArgs) => (args.rootValue as RootValue).execute(args),
@@ -125,6 +130,17 @@ export function attachWebSockets(server: Server, options: WebSocketOptions) {
     /** Open WebSocket connections. */
     get connections(): number {
       return wss.clients.size;
+    },
+    /** Closes connections whose key no longer holds (removed, or its scopes changed) after a reload. */
+    revoke(stillValid: (principal: Principal) => boolean): number {
+      let closed = 0;
+      for (const [socket, principal] of connected) {
+        if (stillValid(principal)) continue;
+        connected.delete(socket);
+        socket.close(CloseCode.Forbidden, "Forbidden: the API key was revoked or changed");
+        closed++;
+      }
+      return closed;
     },
     /** Closes every connection with 1001 (going away) and stops accepting new ones. */
     async close(): Promise<void> {
