@@ -103,6 +103,17 @@ export const configSchema = z
         urlSigningSecret: z.string().min(32, "must be at least 32 characters").optional(),
         /** How long a signed file link stays valid. */
         signedUrlTtlMs: z.number().int().positive().max(86_400_000).default(900_000),
+        /**
+         * Browser origins allowed to call the gateway cross-origin (CORS), e.g.
+         * `https://dashboard.example.com`. Default none: only same-origin pages and non-browser clients.
+         */
+        corsOrigins: z
+          .array(
+            z
+              .url({ protocol: /^https?$/, error: "must be an origin such as https://app.example.com" })
+              .transform((url) => new URL(url).origin),
+          )
+          .default([]),
       })
       .prefault({}),
     redis: z
@@ -150,6 +161,14 @@ export const configSchema = z
         pendingTtlMs: z.number().int().positive().max(3_600_000).default(120_000),
       })
       .prefault({}),
+    /** Per-API-key rate limit on the gateway itself (shared through Redis when configured). */
+    rateLimit: z
+      .strictObject({
+        requestsPerMinute: z.number().int().positive().max(1_000_000).default(600),
+        /** Requests a key may send back to back after being idle; then `requestsPerMinute` paces it. */
+        burst: z.number().int().positive().max(100_000).default(60),
+      })
+      .prefault({}),
     /** Live events: webhook receivers, change detection and subscriptions. */
     events: z
       .strictObject({
@@ -182,6 +201,20 @@ export const configSchema = z
       .strictObject({
         defaultPageSize: z.number().int().positive().default(25),
         maxPageSize: z.number().int().positive().max(1000).default(100),
+        /** Request bodies above this are refused (413). Photo uploads (JobCloser, 10 MB as base64) set the default. */
+        maxBodyBytes: z.number().int().positive().max(104_857_600).default(15_728_640),
+        /** Operations in one batched request (a JSON array); more is refused. */
+        maxBatchSize: z.number().int().positive().max(100).default(10),
+        /** Field nesting depth of an operation (fragments followed). */
+        maxDepth: z.number().int().positive().max(100).default(12),
+        /** Aliased fields in an operation. */
+        maxAliases: z.number().int().min(0).max(1000).default(30),
+        /** Directive uses in an operation. */
+        maxDirectives: z.number().int().min(0).max(1000).default(20),
+        /** Lexical tokens of a document: bounds parsing work before anything else runs. */
+        maxTokens: z.number().int().positive().max(1_000_000).default(5_000),
+        /** Estimated cost: each field 1, multiplied by the `first` of every list around it. */
+        maxCost: z.number().int().positive().max(100_000_000).default(50_000),
       })
       .prefault({})
       .refine((value) => value.defaultPageSize <= value.maxPageSize, {

@@ -1,18 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { Dispatcher } from "undici";
-import { ApiKeyRegistry, presentedKey } from "./auth/apiKeys.js";
+import { ApiKeyRegistry, type Principal, presentedKey } from "./auth/apiKeys.js";
+import {
+  type KeyRateLimiter,
+  MemoryKeyRateLimiter,
+  type RateDecision,
+  type RateLimitPolicy,
+  RedisKeyRateLimiter,
+  rateLimitExceededMessage,
+  rateLimitHeaders,
+} from "./auth/rateLimit.js";
 import type { GatewayConfig } from "./config.js";
 import { createContextFactory, type GatewayContext } from "./context.js";
 import { cleanEstimateWebhookParser } from "./datasources/cleanestimate/webhooks.js";
 import { cleanItAllWebhookParser } from "./datasources/cleanitall/webhooks.js";
 import { HttpLayer } from "./datasources/http.js";
 import { type TenantUpstreams, tenantUpstreams } from "./datasources/index.js";
-import { UnauthenticatedError } from "./errors.js";
+import { LimitExceededError, UnauthenticatedError } from "./errors.js";
 import { type EventBus, MemoryEventBus, RedisEventBus } from "./events/bus.js";
 import { type DeliveryLog, MemoryDeliveryLog, RedisDeliveryLog } from "./events/dedupe.js";
 import { RedisPollLease } from "./events/lease.js";
@@ -168,6 +178,25 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
 
   const keys = new ApiKeyRegistry(config);
+  // One budget per API key (shared by every instance through Redis), and one per client address
+  // for requests whose key fails: guessing keys costs the guesser, not the tenants.
+  const rateLimiter: KeyRateLimiter & { policy: RateLimitPolicy } = redis
+    ? new RedisKeyRateLimiter(redis, {
+        ...config.rateLimit,
+        prefix: `${redisPrefix}ratelimit:`,
+        onUnavailable: (error) =>
+          logger.warn({ err: error }, "rate limit store unavailable: limiting per instance meanwhile"),
+      })
+    : new MemoryKeyRateLimiter(config.rateLimit);
+  const admit = async (principal: Principal | null, address: string | undefined): Promise<RateDecision> =>
+    rateLimiter.take(
+      principal ? `key:${principal.tenantId}:${principal.keyId}` : `anonymous:${address ?? "?"}`,
+    );
+  const refusal = (decision: RateDecision) =>
+    new LimitExceededError("RATE_LIMITED", rateLimitExceededMessage(decision, rateLimiter.policy), {
+      limit: decision.limit,
+      http: { status: 429, headers: rateLimitHeaders(decision, rateLimiter.policy) },
+    });
   const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
   const createContext = createContextFactory(
     tenants,
@@ -229,7 +258,25 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         publicUrl: publicUrlOf(request.headers.get("host") ?? undefined),
       });
     },
-    plugins: [useIntrospectionSwitch(config.server.introspection), usePartialErrors()],
+    // Browsers may call cross-origin only from configured origins; none by default.
+    cors:
+      config.server.corsOrigins.length > 0
+        ? {
+            origin: config.server.corsOrigins,
+            credentials: false,
+            allowedHeaders: ["authorization", "x-api-key", "content-type", "x-request-id"],
+            exposedHeaders: ["ratelimit", "ratelimit-policy", "retry-after"],
+            methods: ["GET", "POST", "OPTIONS"],
+          }
+        : false,
+    batching: { limit: config.limits.maxBatchSize },
+    plugins: [
+      // A request a browser sends without a preflight (a form post, a plain GET) must carry a
+      // header a page cannot add cross-origin; the API key headers count.
+      useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "authorization", "x-api-key"] }),
+      useIntrospectionSwitch(config.server.introspection),
+      usePartialErrors(),
+    ],
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -258,7 +305,55 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       });
       return;
     }
+    if (path === "/graphql") {
+      handleGraphQL(req, res);
+      return;
+    }
     yoga.handle(req, res);
+  };
+
+  /** Body size and the per-key rate limit, checked before Yoga reads anything. */
+  const handleGraphQL = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "POST") {
+      const declared = req.headers["content-length"];
+      if (declared === undefined && req.headers["transfer-encoding"] !== undefined) {
+        sendGraphQLError(res, 411, {
+          message: "Send GraphQL requests with a Content-Length header (chunked bodies are not accepted).",
+          extensions: { code: "BAD_REQUEST" },
+        });
+        req.resume();
+        return;
+      }
+      const size = Number(declared ?? 0);
+      if (size > config.limits.maxBodyBytes) {
+        const error = new LimitExceededError(
+          "PAYLOAD_TOO_LARGE",
+          `The request body (${size} bytes) is larger than the limit of ${config.limits.maxBodyBytes} bytes.`,
+          { limit: config.limits.maxBodyBytes, actual: size, http: { status: 413 } },
+        );
+        sendGraphQLError(res, 413, { message: error.message, extensions: error.extensions });
+        req.resume();
+        return;
+      }
+    }
+    const principal = keys.authenticate(presentedKey(keyHeaders(req)));
+    admit(principal, req.socket.remoteAddress).then(
+      (decision) => {
+        const headers = rateLimitHeaders(decision, rateLimiter.policy);
+        if (!decision.allowed) {
+          const error = refusal(decision);
+          sendGraphQLError(res, 429, { message: error.message, extensions: error.extensions }, headers);
+          req.resume();
+          return;
+        }
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        yoga.handle(req, res);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "rate limiter failed");
+        yoga.handle(req, res);
+      },
+    );
   };
 
   let server: Server | null = null;
@@ -320,6 +415,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         path: "/graphql",
         yoga,
         authenticate: (key) => keys.authenticate(key),
+        admit: async (principal) => {
+          const decision = await admit(principal, undefined);
+          return decision.allowed ? null : refusal(decision);
+        },
         logger,
       });
       await new Promise<void>((resolve, reject) => {
@@ -383,4 +482,33 @@ function webhookEndpoints(config: GatewayConfig): Map<string, Map<WebhookSource,
       return [tenant.id, endpoints];
     }),
   );
+}
+
+/** The key headers of a Node request, as `presentedKey` reads them. */
+function keyHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const name of ["authorization", "x-api-key"]) {
+    const value = req.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+  }
+  return headers;
+}
+
+/** A GraphQL-over-HTTP error answer for refusals made before Yoga (size, rate limit). */
+function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  error: { message: string; extensions: Record<string, unknown> },
+  headers: Record<string, string> = {},
+): void {
+  const { http: _http, ...extensions } = error.extensions;
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions }] });
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/graphql-response+json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    // The body was not read: the connection cannot be reused for another request.
+    connection: "close",
+  });
+  res.end(body);
 }

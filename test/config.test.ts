@@ -70,7 +70,14 @@ describe("parseConfig: the DESIGN.md example", () => {
   it("parses with every default filled in and ${ACME_KEY} interpolated", () => {
     const config = parseConfig(designExample(), { ACME_KEY });
     const expected: GatewayConfig = {
-      server: { host: "127.0.0.1", port: 4000, graphiql: true, introspection: true, signedUrlTtlMs: 900_000 },
+      server: {
+        host: "127.0.0.1",
+        port: 4000,
+        graphiql: true,
+        introspection: true,
+        signedUrlTtlMs: 900_000,
+        corsOrigins: [],
+      },
       redis: { url: "redis://127.0.0.1:6379", keyPrefix: "fsg:" },
       cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 },
       http: { timeoutMs: 10_000, retries: 2, connections: 16 },
@@ -85,7 +92,18 @@ describe("parseConfig: the DESIGN.md example", () => {
           cleverinvo: { requestsPerMinute: 24, minIntervalMs: 15_000, maxIntervalMs: 300_000 },
         },
       },
-      limits: { defaultPageSize: 25, maxPageSize: 100 },
+      rateLimit: { requestsPerMinute: 600, burst: 60 },
+      limits: {
+        defaultPageSize: 25,
+        maxPageSize: 100,
+        maxBodyBytes: 15_728_640,
+        maxBatchSize: 10,
+        maxDepth: 12,
+        maxAliases: 30,
+        maxDirectives: 20,
+        maxTokens: 5_000,
+        maxCost: 50_000,
+      },
       tenants: [
         {
           id: "acme",
@@ -126,10 +144,16 @@ describe("parseConfig: the DESIGN.md example", () => {
       graphiql: true,
       introspection: true,
       signedUrlTtlMs: 900_000,
+      corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 });
     expect(config.http).toEqual({ timeoutMs: 10_000, retries: 2, connections: 16 });
-    expect(config.limits).toEqual({ defaultPageSize: 25, maxPageSize: 100 });
+    expect(config.limits).toMatchObject({
+      defaultPageSize: 25,
+      maxPageSize: 100,
+      maxDepth: 12,
+      maxCost: 50_000,
+    });
     expect(config.redis).toBeUndefined();
     expect("redis" in config).toBe(false);
   });
@@ -154,6 +178,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       graphiql: false,
       introspection: true,
       signedUrlTtlMs: 900_000,
+      corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 0, profileTtlMs: 600_000, maxEntries: 10_000 });
     expect(config.http).toEqual({ timeoutMs: 250, retries: 0, connections: 16 });

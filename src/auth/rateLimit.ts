@@ -200,7 +200,7 @@ export interface RedisRateLimitOptions extends RateLimitOptions {
   cooldownMs?: number;
   /** Decides while Redis is unavailable (default: an in-memory limiter with the same options). */
   fallback?: KeyRateLimiter;
-  /** Told each time Redis fails (for logs and metrics); at most once per cooldown. */
+  /** Told when Redis fails (for logs and metrics): once per cooldown, plus requests already waiting on it. */
   onUnavailable?: (error: unknown) => void;
   /** For the cooldown and the default fallback only; the budget itself runs on Redis's clock. */
   clock?: () => number;

@@ -36,6 +36,8 @@ export interface WebSocketOptions {
   // biome-ignore lint/suspicious/noExplicitAny: Yoga's instance type is invariant in its context types.
   yoga: YogaServerInstance<any, any>;
   authenticate(key: string | null): Principal | null;
+  /** The per-key rate limit, spent by each subscribe message: an error when refused. */
+  admit(principal: Principal): Promise<GraphQLError | null>;
   logger: Logger;
   /** How long a client may take to send `connection_init`. */
   connectionInitWaitTimeoutMs?: number;
@@ -95,6 +97,8 @@ export function attachWebSockets(server: Server, options: WebSocketOptions) {
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx);
         if (!principal) throw new Error("subscription before authentication");
+        const refused = await options.admit(principal);
+        if (refused) return [refused];
         const initial: WebSocketInitialContext = { principal, upgradeRequest: ctx.extra.request };
         const { schema, execute, subscribe, contextFactory, parse, validate } = options.yoga.getEnveloped({
           ...initial,

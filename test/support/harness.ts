@@ -150,6 +150,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Exact request counting: no cross-request cache unless a test asks for one.
     cache: { ttlMs: 0 },
     http: { timeoutMs: 2_000, retries: 0 },
+    // The gateway's own per-key limit is out of the way unless a test sets one.
+    rateLimit: { requestsPerMinute: 1_000_000, burst: 100_000 },
     ...options.config,
     tenants: [
       {
