@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createYoga } from "graphql-yoga";
+import { GraphQLError } from "graphql";
+import { createYoga, maskError } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { Dispatcher } from "undici";
 import { ApiKeyRegistry, type Principal, presentedKey } from "./auth/apiKeys.js";
@@ -31,7 +32,7 @@ import { soleLease } from "./events/polling.js";
 import { createWebhookReceiver, type WebhookEndpoint, type WebhookSource } from "./events/receiver.js";
 import { serveInvoicePdf } from "./files/invoicePdf.js";
 import { UrlSigner } from "./files/signedUrls.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger, secretRedactor } from "./logger.js";
 import {
   type IdempotencyStore,
   MemoryIdempotencyStore,
@@ -119,6 +120,8 @@ function readiness(tenants: ReadonlyMap<string, TenantUpstreams>) {
 }
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  // Before anything can log or answer: every configured secret is censored wherever it turns up.
+  secretRedactor.register(config);
   const logger = options.logger ?? createLogger("info");
   const http = new HttpLayer({
     timeoutMs: config.http.timeoutMs,
@@ -220,7 +223,24 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    maskedErrors: true,
+    // Internal errors are masked; what does reach clients (upstream messages included) never
+    // carries a configured secret.
+    maskedErrors: {
+      maskError: (error, message, isDev) => {
+        const masked = maskError(error, message, isDev);
+        if (!(masked instanceof GraphQLError)) return masked;
+        const redacted = secretRedactor.redact(masked.message);
+        return redacted === masked.message
+          ? masked
+          : new GraphQLError(redacted, {
+              nodes: masked.nodes,
+              source: masked.source,
+              positions: masked.positions,
+              path: masked.path,
+              extensions: masked.extensions,
+            });
+      },
+    },
     // GraphiQL's assets are served by the gateway itself, not a CDN: it works offline and behind firewalls.
     renderGraphiQL,
     logging: {
@@ -360,6 +380,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let sockets: ReturnType<typeof attachWebSockets> | null = null;
   let url = "";
   async function reload(next: GatewayConfig): Promise<ReloadResult> {
+    secretRedactor.register(next);
     const restartNeeded = RESTART_ONLY.filter(
       (section) => JSON.stringify(config[section]) !== JSON.stringify(next[section]),
     );

@@ -34,7 +34,7 @@ import { type GatewayConfig, type GatewayConfigInput, parseConfig } from "../../
 
 type TenantInput = GatewayConfigInput["tenants"][number];
 
-import { createLogger } from "../../src/logger.js";
+import { createLogger, type Logger } from "../../src/logger.js";
 import { createGateway, type Gateway } from "../../src/server.js";
 
 /**
@@ -99,6 +99,8 @@ export interface HarnessOptions {
    * milliseconds instead of minutes. Implies `webhookSecrets`.
    */
   simWebhooks?: boolean;
+  /** Where the gateway logs (default: nowhere). */
+  logger?: Logger;
   /** More tenants besides acme (their upstream base URLs may use `sim:<id>` for a simulator's URL). */
   extraTenants?: TenantInput[];
 }
@@ -207,7 +209,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(options.extraTenants ?? []).map((tenant) => withSimUrls(tenant, simUrls)),
     ],
   });
-  const gateway = createGateway(config, { logger: createLogger("silent") });
+  const gateway = createGateway(config, { logger: options.logger ?? createLogger("silent") });
   const url = await gateway.start();
   if (options.simWebhooks) {
     cleanitall.setWebhookEndpoint(CLEANITALL_DEMO_ACCOUNT.id, {
