@@ -205,14 +205,19 @@ export const configSchema = z
         maxBodyBytes: z.number().int().positive().max(104_857_600).default(15_728_640),
         /** Operations in one batched request (a JSON array); more is refused. */
         maxBatchSize: z.number().int().positive().max(100).default(10),
-        /** Field nesting depth of an operation (fragments followed). */
-        maxDepth: z.number().int().positive().max(100).default(12),
+        /** Field nesting depth of an operation (fragments followed). GraphiQL's introspection needs 15. */
+        maxDepth: z.number().int().positive().max(100).default(15),
         /** Aliased fields in an operation. */
         maxAliases: z.number().int().min(0).max(1000).default(30),
         /** Directive uses in an operation. */
-        maxDirectives: z.number().int().min(0).max(1000).default(20),
+        maxDirectives: z.number().int().min(0).max(1000).default(50),
         /** Lexical tokens of a document: bounds parsing work before anything else runs. */
-        maxTokens: z.number().int().positive().max(1_000_000).default(5_000),
+        maxTokens: z.number().int().positive().max(1_000_000).default(10_000),
+        /**
+         * Characters of the query text itself (large values belong in variables): parsed queries are
+         * cached by their text, so this bounds that cache too.
+         */
+        maxQueryLength: z.number().int().positive().max(10_000_000).default(100_000),
         /** Estimated cost: each field 1, multiplied by the `first` of every list around it. */
         maxCost: z.number().int().positive().max(100_000_000).default(50_000),
       })

@@ -183,9 +183,14 @@ export class LimitExceededError extends GatewayError {
   constructor(
     code: LimitCode,
     message: string,
-    details: { limit: number; actual?: number; http?: { status: number; headers?: Record<string, string> } },
+    details: {
+      limit: number;
+      actual?: number;
+      http?: { status: number; headers?: Record<string, string>; spec?: boolean };
+    },
   ) {
     const { http, ...numbers } = details;
-    super(message, code, { ...numbers, http: http ?? { status: 400 } });
+    // `spec: false`: the status holds for `Accept: application/json` clients too, not only 200.
+    super(message, code, { ...numbers, http: { spec: false, ...(http ?? { status: 400 }) } });
   }
 }

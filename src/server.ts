@@ -38,8 +38,11 @@ import {
   MemoryIdempotencyStore,
   RedisIdempotencyStore,
 } from "./mutations/idempotency.js";
+import { useFieldSuggestions } from "./plugins/useFieldSuggestions.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { usePartialErrors } from "./plugins/usePartialErrors.js";
+import { useQueryLimits } from "./plugins/useQueryLimits.js";
+import { useQuerySize } from "./plugins/useQuerySize.js";
 import { schema } from "./schema/index.js";
 import { attachWebSockets, type WebSocketInitialContext } from "./transport/websocket.js";
 
@@ -229,16 +232,20 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       maskError: (error, message, isDev) => {
         const masked = maskError(error, message, isDev);
         if (!(masked instanceof GraphQLError)) return masked;
+        const extensions = masked.extensions as Record<string, unknown>;
+        // `originalError` would echo a parser's view of the raw body back.
+        delete extensions.originalError;
+        // Every error a client sees has a code: graphql-js's variable coercion errors have none.
+        if (extensions.code === undefined) extensions.code = "BAD_USER_INPUT";
         const redacted = secretRedactor.redact(masked.message);
-        return redacted === masked.message
-          ? masked
-          : new GraphQLError(redacted, {
-              nodes: masked.nodes,
-              source: masked.source,
-              positions: masked.positions,
-              path: masked.path,
-              extensions: masked.extensions,
-            });
+        if (redacted === masked.message) return masked;
+        return new GraphQLError(redacted, {
+          nodes: masked.nodes,
+          source: masked.source,
+          positions: masked.positions,
+          path: masked.path,
+          extensions,
+        });
       },
     },
     // GraphiQL's assets are served by the gateway itself, not a CDN: it works offline and behind firewalls.
@@ -294,7 +301,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // A request a browser sends without a preflight (a form post, a plain GET) must carry a
       // header a page cannot add cross-origin; the API key headers count.
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "authorization", "x-api-key"] }),
+      // Hostile queries are refused before validation work and any upstream call, each limit with its code.
+      useQuerySize(config.limits.maxQueryLength),
+      useQueryLimits({
+        maxDepth: config.limits.maxDepth,
+        maxAliases: config.limits.maxAliases,
+        maxDirectives: config.limits.maxDirectives,
+        maxTokens: config.limits.maxTokens,
+        maxCost: config.limits.maxCost,
+        defaultListSize: config.limits.defaultPageSize,
+      }),
       useIntrospectionSwitch(config.server.introspection),
+      // "Did you mean …?" would map the schema for someone who cannot introspect it.
+      useFieldSuggestions(config.server.introspection),
       usePartialErrors(),
     ],
   });
@@ -335,6 +354,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   /** Body size and the per-key rate limit, checked before Yoga reads anything. */
   const handleGraphQL = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "POST") {
+      const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      if (!GRAPHQL_CONTENT_TYPES.has(type)) {
+        sendGraphQLError(res, 415, {
+          message: `Send GraphQL requests as application/json${type ? ` (got ${type.slice(0, 80)})` : " (no Content-Type given)"}.`,
+          extensions: { code: "BAD_REQUEST" },
+        });
+        req.resume();
+        return;
+      }
       const declared = req.headers["content-length"];
       if (declared === undefined && req.headers["transfer-encoding"] !== undefined) {
         sendGraphQLError(res, 411, {
@@ -504,6 +532,13 @@ function webhookEndpoints(config: GatewayConfig): Map<string, Map<WebhookSource,
     }),
   );
 }
+
+/** Request bodies the gateway takes (no multipart uploads: files travel as base64 in inputs). */
+const GRAPHQL_CONTENT_TYPES = new Set([
+  "application/json",
+  "application/graphql-response+json",
+  "application/graphql+json",
+]);
 
 /** The key headers of a Node request, as `presentedKey` reads them. */
 function keyHeaders(req: IncomingMessage): Headers {

@@ -98,10 +98,11 @@ describe("parseConfig: the DESIGN.md example", () => {
         maxPageSize: 100,
         maxBodyBytes: 15_728_640,
         maxBatchSize: 10,
-        maxDepth: 12,
+        maxDepth: 15,
         maxAliases: 30,
-        maxDirectives: 20,
-        maxTokens: 5_000,
+        maxDirectives: 50,
+        maxTokens: 10_000,
+        maxQueryLength: 100_000,
         maxCost: 50_000,
       },
       tenants: [
@@ -151,7 +152,7 @@ describe("parseConfig: the DESIGN.md example", () => {
     expect(config.limits).toMatchObject({
       defaultPageSize: 25,
       maxPageSize: 100,
-      maxDepth: 12,
+      maxDepth: 15,
       maxCost: 50_000,
     });
     expect(config.redis).toBeUndefined();

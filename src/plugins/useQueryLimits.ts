@@ -49,15 +49,16 @@ export interface QueryLimits {
 }
 
 /**
- * Fits the gateway's schema: GraphiQL's full introspection query (depth 13, about 150 in cost) and
- * the README's queries pass; a batch of 500 chemical applications sent inline (not as a variable)
- * stays under the token limit.
+ * Fits the gateway's schema: GraphiQL's introspection query (depth 15, so `maxDepth` must stay at
+ * 15 or more while GraphiQL is on; cost 220) and the README's queries (`jobs(first: 10)` with
+ * customers and invoices: cost 2151) pass. Large mutation batches go in variables, which are not
+ * tokens (500 chemical applications written inline are ~30,000).
  */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 15,
   maxAliases: 30,
   maxDirectives: 50,
-  maxTokens: 20_000,
+  maxTokens: 10_000,
   maxCost: 50_000,
   defaultListSize: 25,
 };
@@ -67,9 +68,22 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   // object per query text: each document is measured once.
   const shapes = new WeakMap<DocumentNode, QueryShape>();
   return {
+    // HTTP requests are checked on their raw query text, before the parse cache and the parser. A
+    // refusal set here keeps its 400: Yoga turns errors thrown while parsing into GraphQL-over-HTTP
+    // parse errors, which `Accept: application/json` clients receive with 200.
+    onParams({ params, setResult }) {
+      if (typeof params.query !== "string") return;
+      const refusal = lexicalRefusal(new Source(params.query), limits);
+      if (refusal) setResult({ errors: [refusal] });
+    },
+    // WebSocket operations reach the parser without onParams.
     onParse({ parseFn, setParseFn }) {
       setParseFn((source: unknown, options: unknown) => {
-        checkLexically(source instanceof Source ? source : new Source(String(source)), limits);
+        const refusal = lexicalRefusal(
+          source instanceof Source ? source : new Source(String(source)),
+          limits,
+        );
+        if (refusal) throw refusal;
         return parseFn(source, options);
       });
     },
@@ -81,26 +95,27 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
         shape = measureShape(document);
         shapes.set(document, shape);
       }
-      const errors = shapeErrors(shape, limits);
-      if (errors.length === 0) {
-        const request = RequestParams.safeParse(context.params);
-        const { operationName, variables } = request.success ? request.data : {};
-        const cost = queryCost(schema, document, {
-          operationName: operationName ?? null,
-          variables: variables ?? {},
-          defaultListSize: limits.defaultListSize,
-        });
-        if (cost <= limits.maxCost) return;
-        const error = costError(cost, limits.maxCost);
-        errors.push(error);
-        // Yoga caches validation results per document and per the names of the rules that ran. The
-        // same document is fine with `first: 10` and too costly with `first: 100000`, so a refusal
-        // is filed under a rule named after its cost, never under the document's plain entry.
-        addValidationRule(costRule(cost, limits.maxCost, error));
+      // Refusals skip graphql's own rules: they are the costly part of validation
+      // (OverlappingFieldsCanBeMerged compares fields pairwise), and a hostile query inflates them.
+      const shapeRefusals = shapeErrors(shape, limits);
+      if (shapeRefusals.length > 0) {
+        setResult(shapeRefusals);
+        return;
       }
-      // Refused before graphql's own rules run: OverlappingFieldsCanBeMerged is quadratic in the
-      // number of fields, exactly what a hostile query inflates.
-      setResult(errors);
+      const request = RequestParams.safeParse(context.params);
+      const { operationName, variables } = request.success ? request.data : {};
+      const cost = queryCost(schema, document, {
+        operationName: operationName ?? null,
+        variables: variables ?? {},
+        defaultListSize: limits.defaultListSize,
+      });
+      if (cost <= limits.maxCost) return;
+      const refusal = costError(cost, limits.maxCost);
+      // Yoga caches validation results per document and per the names of the rules that ran. The
+      // same document is fine with `first: 10` and too costly with `first: 100000`, so a refusal
+      // is filed under a rule named after its cost, never under the document's plain entry.
+      addValidationRule(costRule(cost, limits.maxCost, refusal));
+      setResult([refusal]);
     },
   };
 }
@@ -111,19 +126,12 @@ const RequestParams = z.object({
   variables: z.record(z.string(), z.unknown()).nullish(),
 });
 
-const LIMIT_HTTP = {
-  status: 400,
-  // Yoga answers GraphQL validation errors with 200 to `Accept: application/json` clients (the
-  // GraphQL-over-HTTP spec's legacy rule) unless the error says it is not a spec validation error.
-  spec: false,
-};
-
 function limitError(code: LimitCode, message: string, limit: number, actual?: number): LimitExceededError {
-  return new LimitExceededError(code, message, {
-    limit,
-    ...(actual !== undefined ? { actual } : {}),
-    http: LIMIT_HTTP,
-  });
+  // `spec: false`: Yoga answers GraphQL validation errors with 200 to `Accept: application/json`
+  // clients (the GraphQL-over-HTTP spec's legacy rule) unless the error says it is not one. A
+  // refused query is a 400 for every client. A fresh object per error: Yoga's plugins write to it.
+  const http = { status: 400, spec: false };
+  return new LimitExceededError(code, message, { limit, ...(actual !== undefined ? { actual } : {}), http });
 }
 
 /**
@@ -133,7 +141,7 @@ function limitError(code: LimitCode, message: string, limit: number, actual?: nu
  * nesting recursively, and a few thousand levels (`[[[[...`) overflow the stack. No query within
  * the depth limit needs them (selection sets, inline fragments and input values together).
  */
-function checkLexically(source: Source, limits: QueryLimits): void {
+function lexicalRefusal(source: Source, limits: QueryLimits): LimitExceededError | null {
   const maxNesting = 2 * limits.maxDepth;
   const lexer = new Lexer(source);
   let tokens = 0;
@@ -141,7 +149,7 @@ function checkLexically(source: Source, limits: QueryLimits): void {
   for (let token = nextToken(lexer); token && token.kind !== TokenKind.EOF; token = nextToken(lexer)) {
     tokens += 1;
     if (tokens > limits.maxTokens) {
-      throw limitError(
+      return limitError(
         "TOO_MANY_TOKENS",
         `Query exceeds the limit of ${limits.maxTokens} tokens (reading stopped at the limit).`,
         limits.maxTokens,
@@ -150,7 +158,7 @@ function checkLexically(source: Source, limits: QueryLimits): void {
     if (OPENING.has(token.kind)) {
       nesting += 1;
       if (nesting > maxNesting) {
-        throw limitError(
+        return limitError(
           "QUERY_TOO_DEEP",
           `Query nests brackets more than ${maxNesting} levels deep, twice the depth limit of ${limits.maxDepth}.`,
           maxNesting,
@@ -160,6 +168,7 @@ function checkLexically(source: Source, limits: QueryLimits): void {
       nesting = Math.max(0, nesting - 1);
     }
   }
+  return null;
 }
 
 /** The next token, or null at a lexical error (the parser then reports it, with its location). */

@@ -21,7 +21,7 @@ beforeAll(async () => {
     config: {
       server: { corsOrigins: ["https://dash.example.com"] },
       rateLimit: { requestsPerMinute: 60, burst: 1_000 },
-      limits: { maxBodyBytes: 20_000, maxBatchSize: 3 },
+      limits: { maxBodyBytes: 200_000, maxBatchSize: 3 },
     },
     extraTenants: [
       {
@@ -115,13 +115,13 @@ describe("per-key rate limit", () => {
 
 describe("request shape", () => {
   it("refuses a body over the size limit with 413 before reading it", async () => {
-    const response = await post(JSON.stringify({ query: "{ sources }", padding: "x".repeat(25_000) }));
+    const response = await post(JSON.stringify({ query: "{ sources }", padding: "x".repeat(250_000) }));
     expect(response.status).toBe(413);
     expect(response.body.errors?.[0]).toEqual({
       message: expect.stringMatching(
-        /^The request body \(\d+ bytes\) is larger than the limit of 20000 bytes\.$/,
+        /^The request body \(\d+ bytes\) is larger than the limit of 200000 bytes\.$/,
       ),
-      extensions: { code: "PAYLOAD_TOO_LARGE", limit: 20_000, actual: expect.any(Number) },
+      extensions: { code: "PAYLOAD_TOO_LARGE", limit: 200_000, actual: expect.any(Number) },
     });
   });
 
@@ -196,5 +196,187 @@ describe("tenant isolation", () => {
     );
     expect(answer.body).toEqual({ data: { node: null } });
     expect(answer.body.errors).toBeUndefined();
+  });
+});
+
+describe("bad input of every kind, then a normal query", () => {
+  const deep = (levels: number) =>
+    `{ jobs(first: 1) { nodes { ${"customer { jobs(first: 1) { nodes { ".repeat(levels)}id${" } } }".repeat(levels)} } } }`;
+  const cases: Array<{
+    name: string;
+    send: () => Promise<Response>;
+    status: number;
+    code: string;
+    message?: RegExp;
+  }> = [
+    {
+      name: "malformed JSON",
+      send: () => raw("{not json"),
+      status: 400,
+      code: "BAD_REQUEST",
+      message: /^POST body sent invalid JSON\.$/,
+    },
+    { name: "no query", send: () => raw('{"query": 5}'), status: 400, code: "BAD_REQUEST" },
+    {
+      name: "wrong content type",
+      send: () => raw('{"query":"{ sources }"}', "text/plain"),
+      status: 415,
+      code: "BAD_REQUEST",
+      message: /^Send GraphQL requests as application\/json \(got text\/plain\)\.$/,
+    },
+    { name: "syntax error", send: () => query("{ sources "), status: 400, code: "GRAPHQL_PARSE_FAILED" },
+    {
+      name: "unknown field",
+      send: () => query("{ sources nope }"),
+      status: 400,
+      code: "GRAPHQL_VALIDATION_FAILED",
+    },
+    {
+      name: "wrong variable type",
+      send: () => query("query($n: Int) { jobs(first: $n) { nodes { id } } }", { n: "ten" }),
+      status: 400,
+      code: "BAD_USER_INPUT",
+    },
+    {
+      name: "invalid global id",
+      send: () => query("query($id: ID!) { node(id: $id) { id } }", { id: "!!!" }),
+      status: 200,
+      code: "BAD_USER_INPUT",
+      message: /^Invalid id "!!!": not a global id\.$/,
+    },
+    {
+      name: "id of another type",
+      send: () =>
+        query("query($id: ID!) { job(id: $id) { id } }", { id: globalId("Customer", "cleanitall", "cus_x") }),
+      status: 200,
+      code: "BAD_USER_INPUT",
+      message: /it is the id of a Customer, expected Job\.$/,
+    },
+    {
+      name: "id of an unknown source",
+      send: () => query("query($id: ID!) { node(id: $id) { id } }", { id: globalId("Job", "nowhere", "x") }),
+      status: 200,
+      code: "BAD_USER_INPUT",
+      message: /unknown source "nowhere"\.$/,
+    },
+    {
+      name: "huge string argument",
+      send: () =>
+        query("query($s: String) { customers(first: 5, search: $s) { nodes { id } } }", {
+          s: "x".repeat(15_000),
+        }),
+      status: 200,
+      code: "BAD_USER_INPUT",
+      message: /^search must be 1 to 100 characters/,
+    },
+    {
+      name: "page size out of range",
+      send: () => query("{ jobs(first: 101) { nodes { id } } }"),
+      status: 200,
+      code: "BAD_USER_INPUT",
+    },
+    { name: "deeply nested query", send: () => query(deep(6)), status: 400, code: "QUERY_TOO_DEEP" },
+    {
+      name: "too many aliases",
+      send: () => query(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: sources`).join(" ")} }`),
+      status: 400,
+      code: "TOO_MANY_ALIASES",
+    },
+    {
+      name: "too many directives",
+      send: () => query(`{ sources ${"@include(if: true) ".repeat(51)}}`),
+      status: 400,
+      code: "TOO_MANY_DIRECTIVES",
+    },
+    {
+      name: "too costly",
+      send: () =>
+        query(
+          "{ jobs(first: 100) { nodes { invoices(first: 100) { nodes { payments(first: 100) { nodes { id } } } } } } }",
+        ),
+      status: 400,
+      code: "QUERY_TOO_COSTLY",
+    },
+    {
+      name: "too many tokens",
+      send: () => query(`{ ${"sources ".repeat(10_001)}}`),
+      status: 400,
+      code: "TOO_MANY_TOKENS",
+    },
+    {
+      name: "query text too long",
+      send: () => query(`{ sources } # ${"x".repeat(100_000)}`),
+      status: 400,
+      code: "PAYLOAD_TOO_LARGE",
+    },
+  ];
+
+  function raw(body: string, contentType = "application/json") {
+    return fetch(`${h.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": contentType,
+        accept: "application/graphql-response+json",
+        authorization: `Bearer ${READ_KEY}`,
+      },
+      body,
+    });
+  }
+  function query(text: string, variables: Record<string, unknown> = {}) {
+    return fetch(`${h.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json",
+        authorization: `Bearer ${READ_KEY}`,
+      },
+      body: JSON.stringify({ query: text, variables }),
+    });
+  }
+
+  it.each(cases)("$name: $status $code", async ({ send, status, code, message }) => {
+    h.resetCounts();
+    const response = await send();
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as {
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(body.errors?.[0]?.extensions?.code).toBe(code);
+    if (message) expect(body.errors?.[0]?.message).toMatch(message);
+    // Refused before any upstream was asked.
+    expect(h.counts()).toEqual({});
+  });
+
+  it("still answers a normal query correctly afterwards, and is healthy", async () => {
+    const burst = await Promise.all(cases.flatMap((item) => [item.send(), item.send()]));
+    expect(burst.every((response) => response.status < 500)).toBe(true);
+    const answer = await h.gql("{ sources jobs(first: 2, source: CLEANITALL) { nodes { source } } }");
+    expect(answer.body).toEqual({
+      data: {
+        sources: ["CLEANITALL", "JOBCLOSER"],
+        jobs: { nodes: [{ source: "CLEANITALL" }, { source: "CLEANITALL" }] },
+      },
+    });
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("introspection off", () => {
+  let closed: Harness;
+  beforeAll(async () => {
+    closed = await startHarness({
+      upstreams: ["cleanitall"],
+      config: { server: { host: "127.0.0.1", port: 0, introspection: false } },
+    });
+  });
+  afterAll(async () => {
+    await closed.close();
+  });
+
+  it("refuses introspection and gives no field suggestions", async () => {
+    const introspection = await closed.gql("{ __schema { types { name } } }");
+    expect(introspection.body.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await closed.gql('{ node(id: "x") { id } jbos { totalCount } }');
+    expect(typo.body.errors?.[0]?.message).toBe('Cannot query field "jbos" on type "Query".');
   });
 });
