@@ -103,6 +103,8 @@ export const configSchema = z
         urlSigningSecret: z.string().min(32, "must be at least 32 characters").optional(),
         /** How long a signed file link stays valid. */
         signedUrlTtlMs: z.number().int().positive().max(86_400_000).default(900_000),
+        /** On shutdown, how long in-flight requests may take to finish before their connections are cut. */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
         /**
          * Browser origins allowed to call the gateway cross-origin (CORS), e.g.
          * `https://dashboard.example.com`. Default none: only same-origin pages and non-browser clients.

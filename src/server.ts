@@ -321,11 +321,23 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && (path === "/healthz" || path === "/readyz")) {
-      const body = JSON.stringify(path === "/healthz" ? { status: "ok" } : readiness(tenants));
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      const ready = path === "/healthz" || !draining;
+      const body = JSON.stringify(
+        path === "/healthz" ? { status: "ok" } : draining ? { status: "draining" } : readiness(tenants),
+      );
+      res.writeHead(ready ? 200 : 503, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      });
       res.end(body);
       return;
     }
+    // While draining, kept-alive connections are told to close after their current answer, and a
+    // connection whose answer finishes is closed at once instead of idling until its keep-alive ends.
+    if (draining) res.setHeader("connection", "close");
+    res.once("finish", () => {
+      if (draining) drainingServer?.closeIdleConnections();
+    });
     if (path?.startsWith("/webhooks/")) {
       receiveWebhook(req, res, path);
       return;
@@ -351,8 +363,32 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     yoga.handle(req, res);
   };
 
+  /** Who sent a request (for its log line), once its key was checked. */
+  const principals = new WeakMap<IncomingMessage, Principal | null>();
+  const principalOf = (req: IncomingMessage) => principals.get(req) ?? null;
+
   /** Body size and the per-key rate limit, checked before Yoga reads anything. */
   const handleGraphQL = (req: IncomingMessage, res: ServerResponse) => {
+    // One id per request, from the client when it sent a sane one: in the response, every log
+    // line, and every upstream request made for it.
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    req.headers["x-request-id"] = requestId;
+    res.setHeader("x-request-id", requestId);
+    const started = performance.now();
+    res.once("finish", () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+          key: principalOf(req)?.keyLabel,
+          tenant: principalOf(req)?.tenantId,
+        },
+        "graphql request",
+      );
+    });
     if (req.method === "POST") {
       const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (!GRAPHQL_CONTENT_TYPES.has(type)) {
@@ -385,6 +421,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       }
     }
     const principal = keys.authenticate(presentedKey(keyHeaders(req)));
+    principals.set(req, principal);
     admit(principal, req.socket.remoteAddress).then(
       (decision) => {
         const headers = rateLimitHeaders(decision, rateLimiter.policy);
@@ -405,6 +442,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
 
   let server: Server | null = null;
+  let draining = false;
+  let drainingServer: Server | null = null;
   let sockets: ReturnType<typeof attachWebSockets> | null = null;
   let url = "";
   async function reload(next: GatewayConfig): Promise<ReloadResult> {
@@ -484,15 +523,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async stop() {
       const closing = server;
       server = null;
+      // Draining: /readyz says so, so a load balancer stops sending; no new connection is accepted.
+      draining = true;
+      drainingServer = closing;
+      const closed = closing
+        ? new Promise<void>((resolve) => closing.close(() => resolve()))
+        : Promise.resolve();
+      closing?.closeIdleConnections();
+      // WebSockets end with 1001 "going away"; SSE streams complete, so their responses end.
       await sockets?.close();
       sockets = null;
       await events.stop();
-      if (closing) {
-        await new Promise<void>((resolve) => {
-          closing.close(() => resolve());
-          closing.closeIdleConnections();
-        });
-      }
+      // In-flight requests finish; what is still open after the grace period is cut.
+      const grace = setTimeout(() => closing?.closeAllConnections(), config.server.shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
       await http.close();
       await bus.close();
       if (redisSubscriber && redisSubscriber.status !== "end") {

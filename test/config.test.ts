@@ -76,6 +76,7 @@ describe("parseConfig: the DESIGN.md example", () => {
         graphiql: true,
         introspection: true,
         signedUrlTtlMs: 900_000,
+        shutdownGraceMs: 10_000,
         corsOrigins: [],
       },
       redis: { url: "redis://127.0.0.1:6379", keyPrefix: "fsg:" },
@@ -145,6 +146,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       graphiql: true,
       introspection: true,
       signedUrlTtlMs: 900_000,
+      shutdownGraceMs: 10_000,
       corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 });
@@ -179,6 +181,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       graphiql: false,
       introspection: true,
       signedUrlTtlMs: 900_000,
+      shutdownGraceMs: 10_000,
       corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 0, profileTtlMs: 600_000, maxEntries: 10_000 });

@@ -77,6 +77,8 @@ export class LiveEvents {
   /** Cache-invalidation listeners, by tenant. */
   private readonly unlisten = new Map<string, () => void>();
   private readonly active = new Map<string, number>();
+  /** Ends each open subscription stream (shutdown). */
+  private readonly streams = new Set<() => void>();
   private readonly waiters = new Set<{
     tenantId: string;
     done: (live: number) => boolean;
@@ -117,7 +119,13 @@ export class LiveEvents {
     }
   }
 
+  /** Completes every open subscription stream (graceful shutdown: SSE responses can then end). */
+  endStreams(): void {
+    for (const end of [...this.streams]) end();
+  }
+
   async stop(): Promise<void> {
+    this.endStreams();
     for (const poller of this.pollers.values()) poller.stop();
     this.pollers.clear();
     for (const stop of this.unlisten.values()) stop();
@@ -202,7 +210,10 @@ export class LiveEvents {
         return;
       }
       this.countSubscriber(tenantId, +1);
+      const end = () => stop();
+      this.streams.add(end);
       await stop;
+      this.streams.delete(end);
       unlisten();
       unwatch();
       this.countSubscriber(tenantId, -1);
