@@ -147,6 +147,21 @@ export const configSchema = z
         retries: z.number().int().min(0).max(5).default(2),
         /** Keep-alive connections per upstream origin. */
         connections: z.number().int().positive().max(256).default(16),
+        /** The most one GraphQL request may spend on upstream calls, retries included. */
+        deadlineMs: z.number().int().positive().max(300_000).default(25_000),
+        /**
+         * Client-side budgets per upstream credential at each upstream's documented rate limit
+         * (shared through Redis when configured), so the gateway never runs into the upstream's 429s.
+         */
+        rateBudgets: z.boolean().default(true),
+        /** A circuit breaker per upstream and tenant: opens after `threshold` failures in a row. */
+        breaker: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            threshold: z.number().int().positive().max(1000).default(5),
+            cooldownMs: z.number().int().positive().max(3_600_000).default(10_000),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Gateway-side idempotency of create mutations (in Redis when `redis` is set, else in memory). */

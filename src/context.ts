@@ -74,7 +74,11 @@ export function createContextFactory(
   return (principal, { requestId = randomUUID(), publicUrl }) => {
     const tenant = tenants.get(principal.tenantId);
     if (!tenant) throw new Error(`API key maps to unknown tenant ${principal.tenantId}`);
-    const datasources = tenant.create();
+    // Every upstream call of this request carries its id and stops at its deadline. A subscription's
+    // context outlives that deadline: each event it resolves (after clearLoaders) gets one of its own.
+    const scope = tenant.scope(requestId);
+    let subscribed = false;
+    const datasources = tenant.create(scope);
     return {
       requestId,
       tenantId: tenant.tenantId,
@@ -87,11 +91,15 @@ export function createContextFactory(
       partialErrors: [],
       load: (ref) => datasources.get(ref.source)?.load(ref) ?? Promise.resolve(null),
       clearLoaders: () => {
+        if (subscribed) scope.deadlineAt = tenant.scope(requestId).deadlineAt;
         for (const datasource of datasources.values()) datasource.clearLoaders();
       },
       mutations,
       stillAuthorized: () => stillValid(principal),
-      events: (filter) => events.subscribe(tenant.tenantId, filter),
+      events: (filter) => {
+        subscribed = true;
+        return events.subscribe(tenant.tenantId, filter);
+      },
     };
   };
 }

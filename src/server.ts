@@ -33,6 +33,7 @@ import { createWebhookReceiver, type WebhookEndpoint, type WebhookSource } from 
 import { serveInvoicePdf } from "./files/invoicePdf.js";
 import { UrlSigner } from "./files/signedUrls.js";
 import { createLogger, type Logger, secretRedactor } from "./logger.js";
+import { createMetrics, type GatewayMetrics } from "./metrics.js";
 import {
   type IdempotencyStore,
   MemoryIdempotencyStore,
@@ -40,6 +41,7 @@ import {
 } from "./mutations/idempotency.js";
 import { useFieldSuggestions } from "./plugins/useFieldSuggestions.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
+import { useMetrics } from "./plugins/useMetrics.js";
 import { usePartialErrors } from "./plugins/usePartialErrors.js";
 import { useQueryLimits } from "./plugins/useQueryLimits.js";
 import { useQuerySize } from "./plugins/useQuerySize.js";
@@ -77,6 +79,8 @@ export interface Gateway {
   readonly http: HttpLayer;
   /** Live events: publishing, subscriber counts, pollers. */
   readonly events: LiveEvents;
+  /** The Prometheus metrics `/metrics` serves. */
+  readonly metrics: GatewayMetrics;
   readonly url: string;
 }
 
@@ -113,11 +117,41 @@ query RecentJobs {
 }
 `;
 
-function readiness(tenants: ReadonlyMap<string, TenantUpstreams>) {
+/**
+ * `/readyz`: each tenant's upstreams with their circuit state and rate budget (as far as requests
+ * have touched them), and Redis when configured. Upstream trouble does not make the instance
+ * unready: every other upstream still answers, and a load balancer could not route around it anyway.
+ */
+function readiness(
+  tenants: ReadonlyMap<string, TenantUpstreams>,
+  http: HttpLayer,
+  redisStatus: string | null,
+) {
+  const breakers = new Map(http.breakers().map((b) => [`${b.tenantId}:${b.source}`, b]));
+  const budgets = new Map(http.budgets().map((b) => [`${b.tenantId}:${b.source}`, b]));
   return {
     status: "ready",
+    ...(redisStatus ? { redis: redisStatus } : {}),
     tenants: Object.fromEntries(
-      [...tenants.values()].map((tenant) => [tenant.tenantId, { upstreams: tenant.sources }]),
+      [...tenants.values()].map((tenant) => [
+        tenant.tenantId,
+        {
+          upstreams: Object.fromEntries(
+            tenant.sources.map((source) => {
+              const breaker = breakers.get(`${tenant.tenantId}:${source}`);
+              const budget = budgets.get(`${tenant.tenantId}:${source}`);
+              return [
+                source,
+                {
+                  circuit: breaker?.state ?? "closed",
+                  ...(breaker?.openedAt ? { openSince: new Date(breaker.openedAt).toISOString() } : {}),
+                  ...(budget ? { rateBudget: { limit: budget.limit, remaining: budget.remaining } } : {}),
+                },
+              ];
+            }),
+          ),
+        },
+      ]),
     ),
   };
 }
@@ -126,17 +160,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // Before anything can log or answer: every configured secret is censored wherever it turns up.
   secretRedactor.register(config);
   const logger = options.logger ?? createLogger("info");
-  const http = new HttpLayer({
-    timeoutMs: config.http.timeoutMs,
-    retries: config.http.retries,
-    connections: config.http.connections,
-    cache: { ttlMs: config.cache.ttlMs, maxEntries: config.cache.maxEntries },
-    ...(options.dispatcherFor ? { dispatcherFor: options.dispatcherFor } : {}),
-  });
-  // Mutable maps, filled again on reload: everything that reads them sees the reloaded tenants.
-  const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
-  let tenantConfigs = new Map(config.tenants.map((tenant) => [tenant.id, JSON.stringify(tenant)]));
-
   // Redis, when configured, is shared by every instance: idempotency records live there.
   const redis = config.redis
     ? new Redis(config.redis.url, {
@@ -148,6 +171,47 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     : null;
   redis?.on("error", (error: Error) => logger.warn({ err: { message: error.message } }, "redis error"));
   const redisPrefix = config.redis?.keyPrefix ?? "fsg:";
+  const http = new HttpLayer({
+    timeoutMs: config.http.timeoutMs,
+    retries: config.http.retries,
+    connections: config.http.connections,
+    cache: { ttlMs: config.cache.ttlMs, maxEntries: config.cache.maxEntries },
+    deadlineMs: config.http.deadlineMs,
+    ...(config.http.rateBudgets
+      ? {
+          rateBudgets: redis
+            ? {
+                redis: {
+                  client: redis,
+                  keyPrefix: `${redisPrefix}upstream-budget:`,
+                  onUnavailable: (error: unknown) =>
+                    logger.warn({ err: error }, "upstream budget store unavailable: counting per instance"),
+                },
+              }
+            : {},
+        }
+      : {}),
+    ...(config.http.breaker.enabled
+      ? { breaker: { threshold: config.http.breaker.threshold, cooldownMs: config.http.breaker.cooldownMs } }
+      : {}),
+    ...(options.dispatcherFor ? { dispatcherFor: options.dispatcherFor } : {}),
+  });
+  http.onBreakerChange((change) => {
+    const log = change.state === "closed" ? logger.info.bind(logger) : logger.warn.bind(logger);
+    log(
+      { tenant: change.tenantId, source: change.source, state: change.state, failures: change.failures },
+      `circuit of ${change.source} for tenant ${change.tenantId} is ${change.state}`,
+    );
+  });
+  // Mutable maps, filled again on reload: everything that reads them sees the reloaded tenants.
+  const tenants = new Map(config.tenants.map((tenant) => [tenant.id, tenantUpstreams(tenant, config, http)]));
+  const metrics = createMetrics({
+    onCollectorError: (error, collector) =>
+      logger.warn({ err: error }, `metrics collector ${collector} failed`),
+  });
+  http.observe((event) => metrics.observeUpstream(event));
+  let tenantConfigs = new Map(config.tenants.map((tenant) => [tenant.id, JSON.stringify(tenant)]));
+
   const idempotency: IdempotencyStore = redis
     ? new RedisIdempotencyStore(redis, config.idempotency, `${redisPrefix}idempotency:`)
     : new MemoryIdempotencyStore(config.idempotency);
@@ -175,8 +239,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     onError: (error, what) => logger.warn({ err: error }, `${what} failed`),
   });
   const endpoints = webhookEndpoints(config);
+  metrics.setCollectors({
+    breakers: () => http.breakers(),
+    budgets: () => http.budgets(),
+    subscriptions: () =>
+      [...tenants.keys()].map((tenantId) => ({ tenantId, active: events.subscribers(tenantId) })),
+  });
   const receiveWebhook = createWebhookReceiver({
     endpoints,
+    onOutcome: (source, outcome) => metrics.observeWebhook(source, outcome),
     events,
     maxBodyBytes: config.events.webhookMaxBodyBytes,
     toleranceSeconds: config.events.webhookToleranceSeconds,
@@ -198,11 +269,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     rateLimiter.take(
       principal ? `key:${principal.tenantId}:${principal.keyId}` : `anonymous:${address ?? "?"}`,
     );
-  const refusal = (decision: RateDecision) =>
-    new LimitExceededError("RATE_LIMITED", rateLimitExceededMessage(decision, rateLimiter.policy), {
+  const refusal = (decision: RateDecision) => {
+    metrics.rateLimited();
+    return new LimitExceededError("RATE_LIMITED", rateLimitExceededMessage(decision, rateLimiter.policy), {
       limit: decision.limit,
       http: { status: 429, headers: rateLimitHeaders(decision, rateLimiter.policy) },
     });
+  };
   const signer = new UrlSigner(config.server.urlSigningSecret, config.server.signedUrlTtlMs);
   const createContext = createContextFactory(
     tenants,
@@ -212,7 +285,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     {
       idempotency,
       // A retry waits at most as long as the first request can take with its upstream retries.
-      idempotencyWaitMs: config.http.timeoutMs * (config.http.retries + 1),
+      idempotencyWaitMs: Math.min(config.http.deadlineMs, config.http.timeoutMs * (config.http.retries + 1)),
       onIdempotencyStoreFailure: (error) =>
         logger.error({ err: error }, "idempotency store failed after an upstream write"),
     },
@@ -315,6 +388,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // "Did you mean …?" would map the schema for someone who cannot introspect it.
       useFieldSuggestions(config.server.introspection),
       usePartialErrors(),
+      // After usePartialErrors: an operation that lost one source counts as partial.
+      useMetrics(metrics),
     ],
   });
 
@@ -323,7 +398,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     if (req.method === "GET" && (path === "/healthz" || path === "/readyz")) {
       const ready = path === "/healthz" || !draining;
       const body = JSON.stringify(
-        path === "/healthz" ? { status: "ok" } : draining ? { status: "draining" } : readiness(tenants),
+        path === "/healthz"
+          ? { status: "ok" }
+          : draining
+            ? { status: "draining" }
+            : readiness(tenants, http, redis ? redis.status : null),
       );
       res.writeHead(ready ? 200 : 503, {
         "content-type": "application/json",
@@ -338,6 +417,20 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     res.once("finish", () => {
       if (draining) drainingServer?.closeIdleConnections();
     });
+    if (req.method === "GET" && path === "/metrics") {
+      metrics.render().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+          res.end(body);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "metrics could not be rendered");
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end("metrics unavailable\n");
+        },
+      );
+      return;
+    }
     if (path?.startsWith("/webhooks/")) {
       receiveWebhook(req, res, path);
       return;
@@ -481,6 +574,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   return {
     http,
     events,
+    metrics,
     reload,
     fetch: yoga.fetch,
     get url() {

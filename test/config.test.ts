@@ -81,7 +81,14 @@ describe("parseConfig: the DESIGN.md example", () => {
       },
       redis: { url: "redis://127.0.0.1:6379", keyPrefix: "fsg:" },
       cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 },
-      http: { timeoutMs: 10_000, retries: 2, connections: 16 },
+      http: {
+        timeoutMs: 10_000,
+        retries: 2,
+        connections: 16,
+        deadlineMs: 25_000,
+        rateBudgets: true,
+        breaker: { enabled: true, threshold: 5, cooldownMs: 10_000 },
+      },
       idempotency: { ttlMs: 86_400_000, pendingTtlMs: 120_000 },
       events: {
         webhookMaxBodyBytes: 1_048_576,
@@ -150,7 +157,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000 });
-    expect(config.http).toEqual({ timeoutMs: 10_000, retries: 2, connections: 16 });
+    expect(config.http).toMatchObject({ timeoutMs: 10_000, retries: 2, connections: 16, deadlineMs: 25_000 });
     expect(config.limits).toMatchObject({
       defaultPageSize: 25,
       maxPageSize: 100,
@@ -185,7 +192,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       corsOrigins: [],
     });
     expect(config.cache).toEqual({ ttlMs: 0, profileTtlMs: 600_000, maxEntries: 10_000 });
-    expect(config.http).toEqual({ timeoutMs: 250, retries: 0, connections: 16 });
+    expect(config.http).toMatchObject({ timeoutMs: 250, retries: 0, connections: 16 });
     expect(config.tenants[0]?.upstreams).toEqual({
       artisan: { baseUrl: "http://127.0.0.1:9999/api/v1", token: "t", timeoutMs: 500 },
       jobcloser: {

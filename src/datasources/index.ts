@@ -9,14 +9,15 @@ import { CleanItAllDatasource } from "./cleanitall/datasource.js";
 import { CleverInvoClient } from "./cleverinvo/client.js";
 import { CleverInvoDatasource } from "./cleverinvo/datasource.js";
 import type { Datasource } from "./datasource.js";
-import type { HttpLayer, UpstreamTarget } from "./http.js";
+import type { HttpLayer, RequestScope, UpstreamHttp, UpstreamTarget } from "./http.js";
 import { JobCloserClient, JobCloserSession } from "./jobcloser/client.js";
 import { JobCloserDatasource } from "./jobcloser/datasource.js";
 
 /**
  * Builds a tenant's datasources for one request. Upstream targets (base URL, credentials,
  * timeouts) are resolved once per tenant at start-up; the datasources, which hold the request's
- * DataLoaders, are new for every request.
+ * DataLoaders, are new for every request, and send through the HTTP layer's facade for that
+ * request's scope (its id goes upstream, its deadline bounds every upstream call).
  */
 
 /** The upstreams this gateway can serve, in the order cross-source lists name them. */
@@ -33,7 +34,10 @@ export interface TenantUpstreams {
   tenantId: string;
   /** Sources configured for this tenant and served by this gateway, in SUPPORTED_SOURCES order. */
   sources: SupportedSource[];
-  create(): Map<SourceId, Datasource>;
+  /** The tenant's datasources for one GraphQL request (or one background job, such as a poll cycle). */
+  create(scope: RequestScope): Map<SourceId, Datasource>;
+  /** A scope starting now: its deadline is the HTTP layer's `deadlineMs` away. */
+  scope(requestId: string): RequestScope;
   /**
    * Drops the tenant's cached reads of a source below a path prefix (an event said they changed):
    * the shared HTTP cache, and the list snapshots a source keeps for the tenant (JobCloser).
@@ -46,7 +50,7 @@ export function tenantUpstreams(
   config: GatewayConfig,
   http: HttpLayer,
 ): TenantUpstreams {
-  const factories = new Map<SupportedSource, () => Datasource>();
+  const factories = new Map<SupportedSource, (http: UpstreamHttp) => Datasource>();
   const snapshotHolders = new Map<SourceId, { invalidateSnapshots(prefix: string): void }>();
   const target = (
     source: SourceId,
@@ -71,7 +75,7 @@ export function tenantUpstreams(
     );
     factories.set(
       "cleanitall",
-      () => new CleanItAllDatasource(new CleanItAllClient(http, upstream), cleanitall.currency),
+      (scoped) => new CleanItAllDatasource(new CleanItAllClient(scoped, upstream), cleanitall.currency),
     );
   }
   const artisan = tenant.upstreams.artisan;
@@ -84,7 +88,7 @@ export function tenantUpstreams(
     );
     factories.set(
       "artisan",
-      () => new ArtisanDatasource(new ArtisanClient(http, upstream), config.cache.profileTtlMs),
+      (scoped) => new ArtisanDatasource(new ArtisanClient(scoped, upstream), config.cache.profileTtlMs),
     );
   }
 
@@ -98,7 +102,7 @@ export function tenantUpstreams(
     );
     factories.set(
       "cleanestimate",
-      () => new CleanEstimateDatasource(new CleanEstimateClient(http, upstream)),
+      (scoped) => new CleanEstimateDatasource(new CleanEstimateClient(scoped, upstream)),
     );
   }
 
@@ -114,7 +118,7 @@ export function tenantUpstreams(
     snapshotHolders.set("jobcloser", session);
     factories.set(
       "jobcloser",
-      () => new JobCloserDatasource(new JobCloserClient(http, upstream, session), jobcloser.currency),
+      (scoped) => new JobCloserDatasource(new JobCloserClient(scoped, upstream, session), jobcloser.currency),
     );
   }
 
@@ -126,14 +130,23 @@ export function tenantUpstreams(
       { authorization: `Bearer ${cleverinvo.apiKey}` },
       cleverinvo.timeoutMs,
     );
-    factories.set("cleverinvo", () => new CleverInvoDatasource(new CleverInvoClient(http, upstream)));
+    factories.set("cleverinvo", (scoped) => new CleverInvoDatasource(new CleverInvoClient(scoped, upstream)));
   }
 
   const sources = SUPPORTED_SOURCES.filter((source) => factories.has(source));
   return {
     tenantId: tenant.id,
     sources,
-    create: () => new Map(sources.map((source) => [source, (factories.get(source) as () => Datasource)()])),
+    create: (scope) => {
+      const scoped = http.forRequest(scope);
+      const datasources = new Map<SourceId, Datasource>();
+      for (const source of sources) {
+        const factory = factories.get(source);
+        if (factory) datasources.set(source, factory(scoped));
+      }
+      return datasources;
+    },
+    scope: (requestId) => http.scope(requestId),
     invalidate: (source, pathPrefix) => {
       snapshotHolders.get(source)?.invalidateSnapshots(pathPrefix);
       http.invalidate({ tenantId: tenant.id, source }, pathPrefix);

@@ -1,20 +1,21 @@
 import DataLoader from "dataloader";
 import { z as zod } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
-import type { HttpLayer, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
+import type { UpstreamHttp, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
 import { buildQueryString, effectOf } from "./http.js";
 import { planPageRequests, type StreamPage } from "./paging.js";
 
 /**
- * Base of every upstream client: sends through the shared HTTP layer, de-duplicates identical
- * GETs within one GraphQL request, and parses bodies with zod so a reply that does not match the
- * reference becomes a clear UPSTREAM_ERROR instead of a wrong field further down.
+ * Base of every upstream client: sends through the shared HTTP layer (its facade for the GraphQL
+ * request, which carries the request id and deadline), de-duplicates identical GETs within one
+ * GraphQL request, and parses bodies with zod so a reply that does not match the reference becomes
+ * a clear UPSTREAM_ERROR instead of a wrong field further down.
  */
 export abstract class RestClient {
   private readonly memo = new Map<string, Promise<UpstreamResponse>>();
 
   constructor(
-    protected readonly http: HttpLayer,
+    protected readonly http: UpstreamHttp,
     protected readonly target: UpstreamTarget,
   ) {}
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { FixedBuffer, Repeater } from "graphql-yoga";
 import type { TenantUpstreams } from "../datasources/index.js";
 import type { SourceId } from "../errors.js";
@@ -293,8 +294,13 @@ export class LiveEvents {
   private pollerFor(tenant: TenantUpstreams, source: PolledSource) {
     const key = `${tenant.tenantId}:${source}`;
     // Looked up at each cycle: a config reload may have changed the tenant's upstream credentials.
-    const feeds = (): ChangeFeed[] =>
-      this.deps.tenants.get(tenant.tenantId)?.create().get(source)?.changeFeeds?.() ?? [];
+    // Each cycle is a background job with a request id of its own (sent upstream) and a deadline.
+    const feeds = (): ChangeFeed[] => {
+      const current = this.deps.tenants.get(tenant.tenantId);
+      if (!current) return [];
+      const scope = current.scope(`poll:${tenant.tenantId}:${source}:${randomUUID()}`);
+      return current.create(scope).get(source)?.changeFeeds?.() ?? [];
+    };
     let poller = this.pollers.get(key);
     if (!poller) {
       poller = new SourcePoller({

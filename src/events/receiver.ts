@@ -30,6 +30,8 @@ export interface WebhookReceiverOptions {
   toleranceSeconds: number;
   logger: Logger;
   now?: () => number;
+  /** Each delivery's fate, for metrics: published, a redelivery, or refused. */
+  onOutcome?(source: string, outcome: "received" | "duplicate" | "rejected"): void;
 }
 
 const WEBHOOK_SOURCES: ReadonlySet<string> = new Set<WebhookSource>(["cleanitall", "cleanestimate"]);
@@ -178,6 +180,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
       throw error;
     }
     if (parsed.ignored) {
+      options.onOutcome?.(source, "received");
       logger.warn(
         { tenantId, source, delivery, event: parsed.sourceEventType },
         `webhook ignored: ${parsed.ignored}`,
@@ -201,10 +204,12 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
       })),
     });
     if (!published) {
+      options.onOutcome?.(source, "duplicate");
       logger.info({ tenantId, source, delivery }, "webhook redelivery dropped");
       send(res, 200, { received: true, duplicate: true, published: 0 });
       return;
     }
+    options.onOutcome?.(source, "received");
     send(res, 200, {
       received: true,
       duplicate: false,
@@ -217,6 +222,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
   return (req: IncomingMessage, res: ServerResponse, path: string): void => {
     const match = /^\/webhooks\/([^/]+)\/([^/]+)\/?$/.exec(path);
     const respond = (error: unknown) => {
+      options.onOutcome?.(match?.[2] ?? "unknown", "rejected");
       if (error instanceof Rejection) {
         logger.warn({ status: error.status, code: error.code, path }, `webhook rejected: ${error.message}`);
         if (!res.headersSent)

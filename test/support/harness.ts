@@ -151,10 +151,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     server: { host: "127.0.0.1", port: 0 },
     // Exact request counting: no cross-request cache unless a test asks for one.
     cache: { ttlMs: 0 },
-    http: { timeoutMs: 2_000, retries: 0 },
+    // No client-side budgets or breakers unless a test asks: injected faults would otherwise carry
+    // over from one test to the next through the shared HTTP layer.
     // The gateway's own per-key limit is out of the way unless a test sets one.
     rateLimit: { requestsPerMinute: 1_000_000, burst: 100_000 },
     ...options.config,
+    http: {
+      timeoutMs: 2_000,
+      retries: 0,
+      rateBudgets: false,
+      breaker: { enabled: false },
+      ...options.config?.http,
+    },
     tenants: [
       {
         id: "acme",

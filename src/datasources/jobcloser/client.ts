@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UpstreamError } from "../../errors.js";
-import type { HttpLayer, UpstreamRequest, UpstreamTarget } from "../http.js";
+import type { UpstreamHttp, UpstreamRequest, UpstreamTarget } from "../http.js";
 import { RestClient } from "../rest.js";
 import {
   type AccountRecord,
@@ -166,7 +166,7 @@ export type WriteAnswer<T> = { ok: true; result: T } | { ok: false; message: str
 
 export class JobCloserClient extends RestClient {
   constructor(
-    http: HttpLayer,
+    http: UpstreamHttp,
     target: UpstreamTarget,
     private readonly session: JobCloserSession,
   ) {
