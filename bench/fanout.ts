@@ -63,6 +63,8 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; url: string
       cmd: "start",
       config: {
         server: { host: "127.0.0.1", port: 0, graphiql: false },
+        // One key holds every subscriber: the per-key limit would refuse the connection burst.
+        rateLimit: { requestsPerMinute: 1_000_000, burst: 100_000 },
         tenants: [
           {
             id: "bench",
