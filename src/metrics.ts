@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { UpstreamObserver } from "./datasources/http.js";
+import type { RefusalObserver, UpstreamObserver } from "./datasources/http.js";
 import type { SourceId } from "./errors.js";
 
 /**
@@ -53,6 +53,8 @@ export interface GatewayMetrics {
   observeWebhook(source: string, outcome: WebhookOutcome): void;
   /** A request or subscribe message refused by the gateway's per-key rate limit. */
   rateLimited(): void;
+  /** An upstream request the HTTP layer did not send (`HttpLayer.onRefusal`). */
+  observeRefusal(event: Parameters<RefusalObserver>[0]): void;
   setCollectors(collectors: Partial<MetricsCollectors>): void;
   /** The Prometheus text exposition of this gateway's metrics and the process's. */
   render(): Promise<{ contentType: string; body: string }>;
@@ -194,6 +196,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     help: "Requests and subscribe messages refused by the gateway's per-key rate limit.",
     registers,
   });
+  const refusals = new Counter({
+    name: "upstream_refusals_total",
+    help: "Upstream requests the gateway did not send: the request's deadline had passed, the credential's rate budget was spent, or the circuit was open.",
+    labelNames: ["source", "reason"] as const,
+    registers,
+  });
   // Registered last, so a scrape's own failures show in the same scrape.
   const collectorFailures = new Counter({
     name: "gateway_metrics_collector_failures_total",
@@ -260,6 +268,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
 
     rateLimited() {
       rateLimited.inc();
+    },
+
+    observeRefusal(event) {
+      refusals.inc({ source: sourceLabel(event.source), reason: event.kind });
     },
 
     setCollectors(next) {

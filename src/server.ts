@@ -210,6 +210,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       logger.warn({ err: error }, `metrics collector ${collector} failed`),
   });
   http.observe((event) => metrics.observeUpstream(event));
+  http.onRefusal((event) => metrics.observeRefusal(event));
   let tenantConfigs = new Map(config.tenants.map((tenant) => [tenant.id, JSON.stringify(tenant)]));
 
   const idempotency: IdempotencyStore = redis

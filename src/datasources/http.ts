@@ -202,10 +202,22 @@ class Refusal extends Error {
   constructor(
     readonly error: UpstreamError,
     readonly reason: string,
+    /** Why, as a bounded label for metrics. */
+    readonly kind: RefusalKind = error.code === "UPSTREAM_TIMEOUT"
+      ? "deadline"
+      : error.code === "UPSTREAM_RATE_LIMITED"
+        ? "rate_budget"
+        : "circuit_open",
   ) {
     super(error.message);
   }
 }
+
+/** Why the layer did not send a request at all. */
+export type RefusalKind = "deadline" | "rate_budget" | "circuit_open";
+
+/** Observer of requests the layer refused to send (metrics). */
+export type RefusalObserver = (event: { tenantId: string; source: SourceId; kind: RefusalKind }) => void;
 
 /** Request ids are forwarded only when they are a safe header value of reasonable length. */
 const FORWARDABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
@@ -310,6 +322,14 @@ export class HttpLayer implements UpstreamHttp {
     this.circuitBreakers = options.breaker
       ? new CircuitBreakers({ ...DEFAULT_BREAKER_OPTIONS, ...options.breaker }, clock)
       : null;
+  }
+
+  private readonly refusalObservers: RefusalObserver[] = [];
+
+  /** Hears every request the layer refused to send (deadline passed, budget spent, circuit open). */
+  onRefusal(observer: RefusalObserver): () => void {
+    this.refusalObservers.push(observer);
+    return () => this.refusalObservers.splice(this.refusalObservers.indexOf(observer), 1);
   }
 
   observe(observer: UpstreamObserver): () => void {
@@ -577,6 +597,9 @@ export class HttpLayer implements UpstreamHttp {
         admitted = await this.admit(target, request, deadline);
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
+        for (const observer of this.refusalObservers) {
+          observer({ tenantId: target.tenantId, source: target.source, kind: error.kind });
+        }
         // A retry that may not go: the failure that asked for it is what the caller needs to hear.
         if (lastFailure) throw this.failed(target, lastFailure, `not retried: ${error.reason}`);
         throw error.error;

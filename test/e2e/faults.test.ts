@@ -163,6 +163,7 @@ describe("circuit breaker", () => {
     expect(ready.tenants.acme?.upstreams.cleanitall?.circuit).toBe("closed");
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
     expect(metrics).toContain('upstream_circuit_state{tenant="acme",source="artisan"} 2');
+    expect(metrics).toMatch(/upstream_refusals_total\{source="artisan",reason="circuit_open"\} [1-9]/);
 
     // The upstream recovers; after the cooldown one probe goes through and closes the circuit.
     h.artisan.control.clearFaults();
