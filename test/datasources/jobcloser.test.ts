@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FaultRule } from "../../sim/core/server.js";
 import {
   createJobCloserSim,
@@ -23,7 +23,7 @@ import {
   type JobCloserTrackableAsset,
   type JobCloserVendor,
 } from "../../sim/jobcloser/index.js";
-import { HttpLayer, type UpstreamTarget } from "../../src/datasources/http.js";
+import { HttpLayer, type UpstreamHttp, type UpstreamTarget } from "../../src/datasources/http.js";
 import {
   JobCloserClient,
   type JobCloserCredentials,
@@ -137,7 +137,7 @@ function newSession(
 
 /** A datasource as one GraphQL request gets it: fresh DataLoaders and per-request memo, the tenant's session. */
 function fresh(
-  options: { session?: JobCloserSession; http?: HttpLayer; target?: Partial<UpstreamTarget> } = {},
+  options: { session?: JobCloserSession; http?: UpstreamHttp; target?: Partial<UpstreamTarget> } = {},
 ): JobCloserDatasource {
   const client = new JobCloserClient(
     options.http ?? http,
@@ -1200,7 +1200,7 @@ describe("load(): every record type maps the simulator's record exactly", () => 
     expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.jobs]: 1 });
   });
 
-  it("one job by id is one get, with the total in cents and its line items in SortOrder", async () => {
+  it("one job by id is one get, with the total in cents and its line items (embedded) in SortOrder", async () => {
     const job = first(
       allJobs(),
       "job with described items",
@@ -1217,11 +1217,9 @@ describe("load(): every record type maps the simulator's record exactly", () => 
     expect(lines).toStrictEqual(items.map(expectedLineItem));
     expect(lines.some((l) => l.description?.includes(": "))).toBe(true);
     expect(lines.reduce((sum, l) => sum + l.amount.cents, 0)).toBe(loaded.price?.cents);
-    expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.job]: 1, [R.lineItems]: 1 });
-    expect(wire().slice(1)).toStrictEqual([
-      `/api/jobs/get?id=${job.Id}`,
-      `/api/jobs/getlineitems?jobId=${job.Id}`,
-    ]);
+    // `jobs/get` answered the items with the job (§4): no `jobs/getlineitems`.
+    expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.job]: 1 });
+    expect(wire().slice(1)).toStrictEqual([`/api/jobs/get?id=${job.Id}`]);
   });
 
   it("site visits of every status, all-day or timed, in both Central offsets, one get each", async () => {
@@ -2084,12 +2082,8 @@ describe("list filters", () => {
     );
     expect(await all(fresh().lists.siteVisits({ jobId: job.Id, customerId: UNKNOWN_ID }))).toStrictEqual([]);
     expect(await all(fresh().lists.siteVisits({ jobId: UNKNOWN_ID }))).toStrictEqual([]);
-    // The job is checked (one get per request), the events listed once per distinct `date`.
-    expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.job]: 7, [R.events]: 2 });
-    expect(wire().filter((line) => line.startsWith("/api/events/"))).toStrictEqual([
-      `/api/events/getall?jobId=${job.Id}`,
-      `/api/events/getall?jobId=${job.Id}&date=${date}`,
-    ]);
+    // The job is checked (one get per request) and its events come with it: filtered here, no events list.
+    expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.job]: 7 });
   });
 
   it("chemical applications: by job, visit (eventId) and product, in application order", async () => {
@@ -2169,6 +2163,261 @@ describe("list filters", () => {
   });
 });
 
+describe("what jobs/get embeds: a job read by id brings its customer, visits, invoices and line items", () => {
+  const invoicesOf = (jobId: string) => allInvoices().filter((i) => i.JobId === jobId);
+  const itemsOf = (jobId: string) =>
+    [...demo().jobItems.values()]
+      .filter((i) => i.JobId === jobId)
+      .sort((a, b) => a.SortOrder - b.SortOrder || byIdAsc(a, b));
+  /**
+   * A job with several visits, invoices (one paid twice) and line items, so every order shows. The
+   * seed gives a job one invoice at most: a second one, paid twice, is moved onto it for each test.
+   */
+  let job: JobCloserJob;
+  let undoMove: () => void = () => {};
+  beforeEach(() => {
+    job = first(
+      allJobs(),
+      "job with visits, an invoice and items",
+      (j) => eventsOf(j.Id).length > 1 && invoicesOf(j.Id).length === 1 && itemsOf(j.Id).length > 1,
+    );
+    const paidTwice = first(allInvoices(), "invoice paid twice", (i) => i.Payments.length > 1);
+    undoMove = put(demo().invoices, { ...paidTwice, JobId: job.Id, CustomerId: job.CustomerId });
+  });
+  afterEach(() => undoMove());
+  const paymentsNewestFirst = (i: JobCloserInvoice) =>
+    [...i.Payments]
+      .sort((a, b) => Date.parse(b.Date) - Date.parse(a.Date) || byIdAsc(a, b))
+      .map((p) => expectedPayment(p, i));
+
+  /** Every relation of a job a request can ask of the datasource, with the records they name. */
+  async function relations(ds: JobCloserDatasource) {
+    const paid = first(invoicesOf(job.Id), "invoice with payments", (i) => i.Payments.length > 1);
+    const [payment] = paid.Payments;
+    const [event] = eventsOf(job.Id);
+    if (!payment || !event) throw new Error("payment, event");
+    const loaded = await ds.load(ref("Job", job.Id));
+    if (loaded?.__typename !== "Job") throw new Error("the job did not load");
+    return Promise.all([
+      ds.load(ref("Customer", job.CustomerId)),
+      ds.load(ref("Lead", job.CustomerId)),
+      all(ds.lists.invoices({ jobId: { jobId: job.Id, customerId: job.CustomerId } })),
+      ds.load(ref("Invoice", paid.Id)),
+      all(ds.lists.payments({ invoiceId: { invoiceId: paid.Id, customerId: paid.CustomerId } })),
+      ds.load(ref("Payment", payment.Id, paid.Id)),
+      ds.jobLineItems(loaded),
+      all(ds.lists.siteVisits({ jobId: job.Id })),
+      ds.load(ref("SiteVisit", event.Id)),
+    ]);
+  }
+
+  function expectedRelations() {
+    const customer = demo().customers.get(job.CustomerId);
+    const paid = first(invoicesOf(job.Id), "invoice with payments", (i) => i.Payments.length > 1);
+    const [payment] = paid.Payments;
+    const [event] = eventsOf(job.Id);
+    if (!customer || !payment || !event) throw new Error("customer, payment, event");
+    return [
+      expectedCustomer(customer),
+      expectedLead(customer),
+      invoicesOf(job.Id).map(expectedInvoice),
+      expectedInvoice(paid),
+      paymentsNewestFirst(paid),
+      expectedPayment(payment, paid),
+      itemsOf(job.Id).map(expectedLineItem),
+      eventsOf(job.Id).map(expectedVisit),
+      expectedVisit(event),
+    ];
+  }
+
+  /** The HTTP layer, with `jobs/get` answered by `result` once the simulator has seen (and counted) it. */
+  function answeringJobsGet(result: unknown): UpstreamHttp {
+    return {
+      request: async (upstream, request, options) => {
+        const response = await http.request(upstream, request, options);
+        if (request.route !== "/jobs/get") return response;
+        return { ...response, body: { Success: true, Message: "Success", Result: result } };
+      },
+      invalidate: (upstream, pathPrefix) => http.invalidate(upstream, pathPrefix),
+      observe: (observer) => http.observe(observer),
+    };
+  }
+
+  it("none of them costs a request more than the job's get, and each reads as the reference says", async () => {
+    await signedIn();
+    expect(await relations(fresh())).toStrictEqual(expectedRelations());
+    expect(sim.control.snapshot()).toStrictEqual({ [R.job]: 1 });
+    expect(wire()).toStrictEqual([`/api/jobs/get?id=${job.Id}`]);
+  });
+
+  it("read through the job list (which embeds nothing, §4.1), the same relations cost their own endpoints, and read the same", async () => {
+    const another = first(allJobs(), "another job", (j) => j.Id !== job.Id);
+    await signedIn();
+    const ds = fresh();
+    // Two ids in one tick: one jobs/getall, whose jobs embed nothing.
+    await Promise.all([ds.load(ref("Job", job.Id)), ds.load(ref("Job", another.Id))]);
+    expect(await relations(ds)).toStrictEqual(expectedRelations());
+    expect(sim.control.snapshot()).toStrictEqual({
+      [R.jobs]: 1,
+      [R.customer]: 1,
+      // One snapshot serves the job's invoices and the invoice's payments.
+      [R.invoices]: 1,
+      [R.invoice]: 1,
+      [R.lineItems]: 1,
+      [R.events]: 1,
+      [R.event]: 1,
+    });
+  });
+
+  it("a relation of another job, not read by id, is still read from its endpoint", async () => {
+    const another = first(
+      allJobs(),
+      "another job with items",
+      (j) => j.Id !== job.Id && itemsOf(j.Id).length > 0,
+    );
+    await signedIn();
+    const ds = fresh();
+    await ds.load(ref("Job", job.Id));
+    expect(await ds.jobLineItems(expectedJob(another))).toStrictEqual(
+      itemsOf(another.Id).map(expectedLineItem),
+    );
+    expect(
+      await all(ds.lists.invoices({ jobId: { jobId: another.Id, customerId: another.CustomerId } })),
+    ).toStrictEqual(invoicesOf(another.Id).map(expectedInvoice));
+    expect(sim.control.snapshot()).toStrictEqual({ [R.job]: 1, [R.lineItems]: 1, [R.invoices]: 1 });
+  });
+
+  it("embedded invoices are filtered like the invoice list: status, issue dates, customer", async () => {
+    const invoices = invoicesOf(job.Id);
+    const [newest, older] = invoices;
+    if (!newest || !older) throw new Error("invoices");
+    const status = INVOICE_STATUS[newest.Status];
+    const issued = newest.InvoiceDate.slice(0, 10);
+    await signedIn();
+    const ds = fresh();
+    await ds.load(ref("Job", job.Id));
+    const ofJob = { jobId: job.Id, customerId: job.CustomerId };
+    const sourceIds = async (filter: Parameters<typeof ds.lists.invoices>[0]) =>
+      ids(await all(ds.lists.invoices(filter)));
+    expect(await sourceIds({ jobId: ofJob, status })).toStrictEqual(
+      invoices.filter((i) => INVOICE_STATUS[i.Status] === status).map((i) => i.Id),
+    );
+    expect(await sourceIds({ jobId: ofJob, issuedFrom: issued })).toStrictEqual(
+      invoices.filter((i) => i.InvoiceDate.slice(0, 10) >= issued).map((i) => i.Id),
+    );
+    expect(await sourceIds({ jobId: ofJob, issuedTo: issued })).toStrictEqual(
+      invoices.filter((i) => i.InvoiceDate.slice(0, 10) <= issued).map((i) => i.Id),
+    );
+    expect(await sourceIds({ jobId: ofJob, issuedFrom: issued, issuedTo: issued })).toStrictEqual(
+      invoices.filter((i) => i.InvoiceDate.slice(0, 10) === issued).map((i) => i.Id),
+    );
+    expect(await sourceIds({ jobId: { jobId: job.Id, customerId: UNKNOWN_ID } })).toStrictEqual([]);
+    expect(sim.control.snapshot()).toStrictEqual({ [R.job]: 1 });
+  });
+
+  it("embedded collections in any order read in their lists' orders", async () => {
+    const customer = demo().customers.get(job.CustomerId);
+    await signedIn();
+    const ds = fresh({
+      http: answeringJobsGet({
+        ...job,
+        Customer: customer,
+        Events: eventsOf(job.Id).reverse(),
+        Invoices: invoicesOf(job.Id).reverse(),
+        JobItems: itemsOf(job.Id).reverse(),
+      }),
+    });
+    expect(await relations(ds)).toStrictEqual(expectedRelations());
+    expect(sim.control.snapshot()).toStrictEqual({ [R.job]: 1 });
+  });
+
+  it("an embedded record lacking what its endpoint's record has is not used: that relation is read from its endpoint, exactly", async () => {
+    const customer = demo().customers.get(job.CustomerId);
+    if (!customer) throw new Error("customer");
+    await signedIn();
+    const ds = fresh({
+      http: answeringJobsGet({
+        ...job,
+        // A customer summary, and invoices without their payments (§4.1: nested collections unfilled).
+        Customer: { Id: customer.Id, Name: customer.Name },
+        Events: eventsOf(job.Id),
+        Invoices: invoicesOf(job.Id).map((invoice) => ({ ...invoice, Payments: null })),
+        JobItems: itemsOf(job.Id),
+      }),
+    });
+    expect(await relations(ds)).toStrictEqual(expectedRelations());
+    // Visits and line items came whole with the job; the customer and invoices from their endpoints.
+    expect(sim.control.snapshot()).toStrictEqual({
+      [R.job]: 1,
+      [R.customer]: 1,
+      [R.invoices]: 1,
+      [R.invoice]: 1,
+    });
+  });
+
+  it("another company's records embedded in the tenant's job are never served", async () => {
+    const o = other();
+    const theirs = {
+      // The job's customer id, answered with another company's customer.
+      customer: { ...first(o.customers.values(), "other customer"), Id: job.CustomerId },
+      invoice: { ...first(o.invoices.values(), "other invoice"), JobId: job.Id },
+      item: { ...first(o.jobItems.values(), "other job item"), JobId: job.Id },
+      event: { ...first(o.events.values(), "other event"), JobId: job.Id },
+    };
+    const own = {
+      invoices: invoicesOf(job.Id).map(expectedInvoice),
+      items: itemsOf(job.Id).map(expectedLineItem),
+      visits: eventsOf(job.Id).map(expectedVisit),
+    };
+    await signedIn();
+    await withState(
+      [
+        put(demo().customers, theirs.customer),
+        put(demo().invoices, theirs.invoice),
+        put(demo().jobItems, theirs.item),
+        put(demo().events, theirs.event),
+      ],
+      async () => {
+        const ds = fresh();
+        const loaded = await ds.load(ref("Job", job.Id));
+        expect(loaded).toStrictEqual(expectedJob(job));
+        if (loaded?.__typename !== "Job") throw new Error("the job did not load");
+        expect(await ds.load(ref("Customer", job.CustomerId))).toBeNull();
+        expect(
+          await all(ds.lists.invoices({ jobId: { jobId: job.Id, customerId: job.CustomerId } })),
+        ).toStrictEqual(own.invoices);
+        expect(await ds.jobLineItems(loaded)).toStrictEqual(own.items);
+        expect(await all(ds.lists.siteVisits({ jobId: job.Id }))).toStrictEqual(own.visits);
+        expect(await ds.load(ref("Invoice", theirs.invoice.Id))).toBeNull();
+        expect(await ds.load(ref("SiteVisit", theirs.event.Id))).toBeNull();
+        // The customer and the stray invoice and visit by id: each from its endpoint, which checks the company.
+        expect(sim.control.snapshot()).toStrictEqual({
+          [R.job]: 1,
+          [R.customer]: 1,
+          [R.invoice]: 1,
+          [R.event]: 1,
+        });
+      },
+    );
+  });
+
+  it("clearLoaders() forgets what jobs embedded: the relations are read afresh", async () => {
+    const customer = demo().customers.get(job.CustomerId);
+    if (!customer) throw new Error("customer");
+    const renamed: JobCloserCustomer = { ...customer, Name: "Renamed Customer LLC" };
+    await signedIn();
+    const ds = fresh();
+    await ds.load(ref("Job", job.Id));
+    await withState([put(demo().customers, renamed)], async () => {
+      expect(await ds.load(ref("Customer", customer.Id))).toStrictEqual(expectedCustomer(customer));
+      ds.clearLoaders();
+      expect(await ds.jobLineItems(expectedJob(job))).toStrictEqual(itemsOf(job.Id).map(expectedLineItem));
+      expect(await ds.load(ref("Customer", customer.Id))).toStrictEqual(expectedCustomer(renamed));
+    });
+    expect(sim.control.snapshot()).toStrictEqual({ [R.job]: 1, [R.lineItems]: 1, [R.customer]: 1 });
+  });
+});
+
 describe("upstream failures", () => {
   const reads: Array<{ what: string; route: string; run: (ds: JobCloserDatasource) => Promise<unknown> }> = [
     {
@@ -2178,9 +2427,10 @@ describe("upstream failures", () => {
     },
     { what: "a company list", route: R.jobs, run: (ds) => all(ds.lists.jobs({})) },
     {
+      // Chemical applications are never embedded in a job: they are always listed.
       what: "a job's list",
-      route: R.events,
-      run: (ds) => all(ds.lists.siteVisits({ jobId: first(allJobs(), "job").Id })),
+      route: R.applications,
+      run: (ds) => all(ds.lists.chemicalApplications({ jobId: first(allJobs(), "job").Id })),
     },
   ];
   const faults: Array<{ fault: string; rule: FaultRule; code: string; status?: number; message: string }> = [
@@ -2250,8 +2500,12 @@ describe("upstream failures", () => {
   );
 
   it("an envelope failure (Success false on HTTP 200) is UPSTREAM_ERROR with the upstream's message", async () => {
-    const job = first(allJobs(), "job");
-    const visits = await rejection(all(fresh().lists.siteVisits({ jobId: job.Id, from: "2026-02-30" })));
+    const [job, another] = allJobs();
+    if (!job || !another) throw new Error("jobs");
+    // Read through the job list (two ids in one tick), the job embeds no events: they are listed.
+    const ds = fresh();
+    await Promise.all([ds.load(ref("Job", job.Id)), ds.load(ref("Job", another.Id))]);
+    const visits = await rejection(all(ds.lists.siteVisits({ jobId: job.Id, from: "2026-02-30" })));
     expect(visits.extensions).toStrictEqual({ code: "UPSTREAM_ERROR", source: "jobcloser" });
     expect(visits.message).toBe("jobcloser GET /events/getall failed: date is invalid");
     const invoices = await rejection(all(fresh().lists.invoices({ issuedFrom: "2026-13-01" })));

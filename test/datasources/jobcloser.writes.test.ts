@@ -1205,6 +1205,39 @@ describe("tenant isolation: JobCloser has none, so no write naming another compa
     expect(sim.control.snapshot()).toEqual({ [R.job]: 3, [R.products]: 1 });
   });
 
+  it("another company's visit or line item that JobCloser lists under the tenant's job is not that job's: no write", async () => {
+    const f = fixtures();
+    const foreignItem = [...other().jobItems.values()][0];
+    if (!foreignItem) throw new Error("no seeded line item of the other company");
+    // JobCloser fills a job's events and items by job id alone (§3: no isolation): these would pass its own checks.
+    const strays = {
+      event: { ...f.foreignEvent, JobId: f.job.Id },
+      item: { ...foreignItem, JobId: f.job.Id },
+    };
+    demo().events.set(strays.event.Id, strays.event);
+    demo().jobItems.set(strays.item.Id, strays.item);
+    try {
+      await signedIn();
+      const before = everything();
+      const { fields } = await invalid(
+        fresh().writes.createChemicalApplications(
+          [input(f, { siteVisitId: strays.event.Id, jobItemId: strays.item.Id })],
+          {},
+        ),
+      );
+      expect(fields).toEqual([
+        { path: "inputs[0].siteVisitId", message: "is not a site visit of this job" },
+        { path: "inputs[0].jobItemId", message: "is not a line item of this job" },
+      ]);
+      expect(everything()).toEqual(before);
+      expect(writeCount()).toBe(0);
+      expect(sim.control.snapshot()).toEqual({ [R.job]: 1 });
+    } finally {
+      demo().events.delete(strays.event.Id);
+      demo().jobItems.delete(strays.item.Id);
+    }
+  });
+
   it("another company's application cannot be edited, moved to, or deleted: NOT_FOUND / jobId, no write", async () => {
     const f = fixtures();
     await signedIn();

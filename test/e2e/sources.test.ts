@@ -121,6 +121,128 @@ describe("N+1 over the newer upstreams", () => {
   });
 });
 
+describe("a JobCloser job by id: jobs/get embeds its customer, invoices and line items (§4)", () => {
+  /** The read benchmark's nested query (bench/queries.ts): every relation of a job, two levels deep. */
+  const SELECTION =
+    "title status customer { name } crew { name members { name } } " +
+    "lineItems { description quantity amount { amount } } " +
+    "chemicalApplications { nodes { appliedAt product { name } } } invoices { nodes { number } }";
+
+  const JOB_STATUS = {
+    Lead: "UNSCHEDULED",
+    Estimate: "UNSCHEDULED",
+    Sold: "UNSCHEDULED",
+    Scheduled: "SCHEDULED",
+    InProgress: "IN_PROGRESS",
+    Completed: "COMPLETED",
+    Cancelled: "CANCELLED",
+  } as const;
+
+  /** The benchmark's job: the first by id with a crew with members, applications with products, invoices and items. */
+  const nestedJob = () => {
+    const company = demo();
+    const job = [...company.jobs.values()]
+      .sort((a, b) => a.Id.localeCompare(b.Id))
+      .find(
+        (candidate) =>
+          (company.crews.get(candidate.CrewId ?? "")?.EmployeeIds.length ?? 0) > 0 &&
+          [...company.chemicalApplications.values()].some(
+            (application) => application.JobId === candidate.Id && application.ProductId,
+          ) &&
+          [...company.invoices.values()].some((invoice) => invoice.JobId === candidate.Id) &&
+          [...company.jobItems.values()].some((item) => item.JobId === candidate.Id),
+      );
+    if (!job) throw new Error("no job with a crew, applications, invoices and items");
+    return job;
+  };
+
+  it("costs 5 requests, the minimum: the job, crews, employees, its applications, products", async () => {
+    const company = demo();
+    const job = nestedJob();
+    const { body } = await h.gql<{ job: unknown }>(`query($id: ID!) { job(id: $id) { ${SELECTION} } }`, {
+      id: globalId("Job", "jobcloser", job.Id),
+    });
+    expect(body.errors).toBeUndefined();
+    // No customers/get, invoices/getall or jobs/getlineitems: jobs/get answered those.
+    expect(h.counts()).toEqual({
+      "jobcloser GET /api/jobs/get": 1,
+      "jobcloser GET /api/crews/getall": 1,
+      "jobcloser GET /api/employees/getall": 1,
+      "jobcloser GET /api/chemicalapplicationlocations/getall": 1,
+      "jobcloser GET /api/products/getall": 1,
+    });
+    const crew = company.crews.get(job.CrewId ?? "");
+    const customer = company.customers.get(job.CustomerId);
+    if (!crew || !customer) throw new Error("crew, customer");
+    const byTime = (a: string, b: string) => Date.parse(a) - Date.parse(b);
+    expect(body.data?.job).toEqual({
+      title: job.Name,
+      status: JOB_STATUS[job.Status],
+      customer: { name: customer.Name },
+      crew: {
+        name: crew.Name,
+        members: crew.EmployeeIds.map((id) => {
+          const employee = company.employees.get(id);
+          return { name: `${employee?.FirstName} ${employee?.LastName}` };
+        }),
+      },
+      lineItems: [...company.jobItems.values()]
+        .filter((item) => item.JobId === job.Id)
+        .sort((a, b) => a.SortOrder - b.SortOrder || a.Id.localeCompare(b.Id))
+        .map((item) => ({
+          description: item.Description ? `${item.Name}: ${item.Description}` : item.Name,
+          quantity: item.Quantity,
+          amount: { amount: item.Total.toFixed(2) },
+        })),
+      chemicalApplications: {
+        nodes: [...company.chemicalApplications.values()]
+          .filter((application) => application.JobId === job.Id)
+          .sort((a, b) => byTime(a.ApplicationDate, b.ApplicationDate) || a.Id.localeCompare(b.Id))
+          .map((application) => ({
+            appliedAt: application.ApplicationDate,
+            product: application.ProductId
+              ? { name: company.products.get(application.ProductId)?.Name }
+              : null,
+          })),
+      },
+      invoices: {
+        nodes: [...company.invoices.values()]
+          .filter((invoice) => invoice.JobId === job.Id)
+          .sort((a, b) => byTime(b.DateCreated, a.DateCreated) || a.Id.localeCompare(b.Id))
+          .map((invoice) => ({ number: String(invoice.Number) })),
+      },
+    });
+  });
+
+  it("answers exactly what the same job reads through a list, whose relations come from their endpoints", async () => {
+    const job = nestedJob();
+    const byId = await h.gql<{ job: Record<string, unknown> }>(
+      `query($id: ID!) { job(id: $id) { ${SELECTION} } }`,
+      {
+        id: globalId("Job", "jobcloser", job.Id),
+      },
+    );
+    h.resetCounts();
+    const listed = await h.gql<{ jobs: { nodes: Array<{ sourceId: string }> } }>(
+      `query($customer: ID!) { jobs(source: JOBCLOSER, customerId: $customer, first: 100) { nodes { sourceId ${SELECTION} } } }`,
+      { customer: globalId("Customer", "jobcloser", job.CustomerId) },
+    );
+    expect(listed.body.errors).toBeUndefined();
+    // The list path read the relations from their own endpoints: one customer, one invoice list,
+    // the line items of each of the customer's jobs.
+    const counts = h.counts();
+    const jobsOfCustomer = [...demo().jobs.values()].filter((other) => other.CustomerId === job.CustomerId);
+    expect(counts["jobcloser GET /api/customers/get"]).toBe(1);
+    expect(counts["jobcloser GET /api/invoices/getall"]).toBe(1);
+    expect(counts["jobcloser GET /api/jobs/getlineitems"]).toBe(jobsOfCustomer.length);
+    expect(byId.body.data?.job.title).toBe(job.Name);
+    expect(listed.body.data?.jobs.nodes.find((node) => node.sourceId === job.Id)).toEqual({
+      sourceId: job.Id,
+      ...byId.body.data?.job,
+    });
+  });
+});
+
 describe("one query over all five upstreams", () => {
   it("invoices(first: 40) { customer } spans every source with the minimum requests", async () => {
     const { body } = await h.gql<{

@@ -47,7 +47,8 @@ import {
  * - `getall` lists are unpaginated: the session keeps each list as a short-lived snapshot, and the
  *   gateway pages through it without refetching the list per page;
  * - JobCloser does not isolate companies: every record read by id, and every list record, is
- *   checked against the tenant's company and treated as not found when it is another company's.
+ *   checked against the tenant's company and treated as not found when it is another company's;
+ *   so are the records `jobs/get` embeds in a job (its customer, events, invoices, line items).
  */
 
 export type JobCloserCredentials = { email: string; password: string } | { zapierKey: string };
@@ -221,8 +222,10 @@ export class JobCloserClient extends RestClient {
     return this.getById("/customers/get", id, customerRecord, (r) => r.CompanyId);
   }
 
-  getJob(id: string): Promise<JobRecord | null> {
-    return this.getById("/jobs/get", id, jobRecord, (r) => r.CompanyId);
+  /** A job with what `jobs/get` embeds in it, kept to the job's own records (see `ownEmbedded`). */
+  async getJob(id: string): Promise<JobRecord | null> {
+    const job = await this.getById("/jobs/get", id, jobRecord, (r) => r.CompanyId);
+    return job && ownEmbedded(job);
   }
 
   getEvent(id: string): Promise<EventRecord | null> {
@@ -525,6 +528,26 @@ export class JobCloserClient extends RestClient {
     }
     return this.parse(schema, body.Result, request);
   }
+}
+
+/**
+ * `jobs/get` fills its collections without any company check (§3: the upstream isolates nothing), so
+ * only the job's own records of the job's (the tenant's, already checked) company are kept. A
+ * customer that is not the job's own reads as not embedded: its own endpoint decides.
+ */
+function ownEmbedded(job: JobRecord): JobRecord {
+  const owned = <T extends { CompanyId: string; JobId: string | null }>(records: T[] | null) =>
+    records === null
+      ? null
+      : records.filter((record) => record.CompanyId === job.CompanyId && record.JobId === job.Id);
+  const customer = job.Customer;
+  return {
+    ...job,
+    Customer: customer?.Id === job.CustomerId && customer.CompanyId === job.CompanyId ? customer : null,
+    Invoices: owned(job.Invoices),
+    JobItems: owned(job.JobItems),
+    Events: owned(job.Events),
+  };
 }
 
 function definedOnly(query: ListFilter): Record<string, string> {

@@ -37,7 +37,7 @@ import {
   toUnifiedSiteVisit,
   toUnifiedVendor,
 } from "./mappers.js";
-import type { CustomerRecord, EventRecord, InvoiceRecord, JobRecord } from "./records.js";
+import type { CustomerRecord, EventRecord, InvoiceRecord, JobItemRecord, JobRecord } from "./records.js";
 import { JobCloserWrites } from "./writes.js";
 
 /**
@@ -46,6 +46,8 @@ import { JobCloserWrites } from "./writes.js";
  * applied in the gateway. By-id loads of several records of a kind read that kind's list once
  * instead of one `get` per id; reference data (crews, employees, products, locations, assets,
  * vendors) is always read from its list. Events and chemical applications exist per job only.
+ * A job read with `jobs/get` comes with its customer, events, invoices and line items: a request
+ * serves those relations of that job from it, without reading their own endpoints.
  */
 
 const JOB_STATUS_FILTER: Record<JobStatus, string[]> = {
@@ -79,6 +81,17 @@ const MAX_WINDOW = 1_000;
 /** The calendar date of a JobCloser timestamp as rendered (America/Chicago), like its own filters. */
 const dateOf = (timestamp: string) => timestamp.slice(0, 10);
 
+/**
+ * The orders of the lists an embedded collection stands in for (§4.1, ties by `Id`), so a relation
+ * reads the same from either. Instants, not text: timestamps carry both Central offsets.
+ */
+const byIdAsc = (a: { Id: string }, b: { Id: string }) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0);
+const newestFirst = (a: InvoiceRecord, b: InvoiceRecord) =>
+  Date.parse(b.DateCreated) - Date.parse(a.DateCreated) || byIdAsc(a, b);
+const earliestFirst = (a: EventRecord, b: EventRecord) =>
+  Date.parse(a.StartDate) - Date.parse(b.StartDate) || byIdAsc(a, b);
+const lineOrder = (a: JobItemRecord, b: JobItemRecord) => a.SortOrder - b.SortOrder || byIdAsc(a, b);
+
 /** Reference data by id, from its company list (one read for any number of ids), mapped once found. */
 async function fromList<R extends { Id: string }, T>(
   list: Promise<R[]>,
@@ -102,9 +115,21 @@ export class JobCloserDatasource implements Datasource {
 
   private readonly jobLoader = this.listBackedLoader<JobRecord>(
     "Job",
-    (id) => this.client.getJob(id),
+    async (id) => {
+      const job = await this.client.getJob(id);
+      if (job) this.keepEmbedded(job);
+      return job;
+    },
+    // Lists embed nothing (§4.1): relations of jobs read this way are read from their endpoints.
     () => this.client.listJobs({}),
   );
+
+  /**
+   * Jobs this request read with `jobs/get`, by id, with what it embedded (already kept to the
+   * job's own records by the client), and their invoices by id (for `Invoice.payments`).
+   */
+  private readonly jobDetails = new Map<string, JobRecord>();
+  private readonly embeddedInvoices = new Map<string, InvoiceRecord>();
 
   private readonly invoiceLoader = this.listBackedLoader<InvoiceRecord>(
     "Invoice",
@@ -208,10 +233,9 @@ export class JobCloserDatasource implements Datasource {
   }
 
   async jobLineItems(job: UnifiedJob): Promise<UnifiedLineItem[]> {
-    const items = await this.client.listJobItems(job.sourceId);
-    return [...items]
-      .sort((a, b) => a.SortOrder - b.SortOrder)
-      .map((item) => toUnifiedLineItem(item, this.currency));
+    const items =
+      this.jobDetails.get(job.sourceId)?.JobItems ?? (await this.client.listJobItems(job.sourceId));
+    return [...items].sort(lineOrder).map((item) => toUnifiedLineItem(item, this.currency));
   }
 
   /** Customers, jobs and invoices, read whole for change detection (no webhooks). */
@@ -222,6 +246,8 @@ export class JobCloserDatasource implements Datasource {
   clearLoaders(): void {
     this.client.forget();
     for (const loader of [this.customerLoader, this.jobLoader, this.invoiceLoader]) loader.clearAll();
+    this.jobDetails.clear();
+    this.embeddedInvoices.clear();
     this.eventLoader.clearAll();
     this.accountLoader.clearAll();
     this.chemicalApplicationLoader.clearAll();
@@ -272,7 +298,11 @@ export class JobCloserDatasource implements Datasource {
       const status = filter.status ? VISIT_STATUS_FILTER[filter.status] : undefined;
       return this.slice(async () => {
         if (!(await this.ownJob(jobId))) return [];
-        const events = await this.client.listEvents(jobId, { date: filter.from });
+        // Every filter is applied here too, so embedded events need none upstream.
+        const embedded = this.jobDetails.get(jobId)?.Events;
+        const events = embedded
+          ? [...embedded].sort(earliestFirst)
+          : await this.client.listEvents(jobId, { date: filter.from });
         return keepMatching(
           events,
           allOf<EventRecord>(
@@ -290,15 +320,28 @@ export class JobCloserDatasource implements Datasource {
       if (status === null) return null;
       const customerId = filter.customerId ?? filter.jobId?.customerId;
       const jobId = filter.jobId?.jobId;
-      return this.slice(async () =>
-        keepMatching(
-          await this.client.listInvoices({ status, start: filter.issuedFrom, end: filter.issuedTo }),
+      const { issuedFrom, issuedTo } = filter;
+      return this.slice(async () => {
+        const embedded = jobId === undefined ? null : (this.jobDetails.get(jobId)?.Invoices ?? null);
+        const invoices = embedded
+          ? [...embedded].sort(newestFirst)
+          : await this.client.listInvoices({ status, start: issuedFrom, end: issuedTo });
+        return keepMatching(
+          invoices,
           allOf<InvoiceRecord>(
+            // What the upstream filters its list by, the same way, for the embedded invoices.
+            embedded !== null && status !== undefined && ((invoice) => invoice.Status === status),
+            embedded !== null &&
+              issuedFrom !== undefined &&
+              ((invoice) => dateOf(invoice.InvoiceDate) >= issuedFrom),
+            embedded !== null &&
+              issuedTo !== undefined &&
+              ((invoice) => dateOf(invoice.InvoiceDate) <= issuedTo),
             customerId !== undefined && ((invoice) => invoice.CustomerId === customerId),
             jobId !== undefined && ((invoice) => invoice.JobId === jobId),
           ),
-        ).map((invoice) => toUnifiedInvoice(invoice, this.currency)),
-      );
+        ).map((invoice) => toUnifiedInvoice(invoice, this.currency));
+      });
     },
 
     payments: (filter) => {
@@ -306,7 +349,9 @@ export class JobCloserDatasource implements Datasource {
       const invoiceId = filter.invoiceId?.invoiceId;
       return this.slice(async () => {
         const payments: UnifiedPayment[] = [];
-        for (const invoice of await this.client.listInvoices({})) {
+        // An invoice a job embedded carries its payments: no list needed for it.
+        const embedded = invoiceId === undefined ? undefined : this.embeddedInvoices.get(invoiceId);
+        for (const invoice of embedded ? [embedded] : await this.client.listInvoices({})) {
           if (customerId !== undefined && invoice.CustomerId !== customerId) continue;
           if (invoiceId !== undefined && invoice.Id !== invoiceId) continue;
           for (const payment of invoice.Payments)
@@ -344,6 +389,21 @@ export class JobCloserDatasource implements Datasource {
     vendors: (filter) =>
       this.slice(async () => (await this.client.listVendors({ search: filter.search })).map(toUnifiedVendor)),
   } satisfies StreamFactories;
+
+  /**
+   * Keeps what `jobs/get` embedded in a job for this request: its customer and invoices go into
+   * the by-id loaders (a record loaded already stays as it is), its events too, and its invoices,
+   * events and line items serve that job's relations.
+   */
+  private keepEmbedded(job: JobRecord): void {
+    this.jobDetails.set(job.Id, job);
+    if (job.Customer) this.customerLoader.prime(job.Customer.Id, job.Customer);
+    for (const invoice of job.Invoices ?? []) {
+      this.invoiceLoader.prime(invoice.Id, invoice);
+      this.embeddedInvoices.set(invoice.Id, invoice);
+    }
+    for (const event of job.Events ?? []) this.eventLoader.prime(event.Id, toUnifiedSiteVisit(event));
+  }
 
   /** Whether a job is the tenant's (job-scoped lists of another company's job would leak it). */
   private async ownJob(jobId: string): Promise<boolean> {

@@ -125,6 +125,45 @@ export const eventRecord = z.object({
   ...audit,
 });
 
+export const paymentRecord = z.object({
+  Id: id,
+  InvoiceId: id,
+  Amount: z.number(),
+  Date: datetime,
+  Method: z.enum(["Cash", "Check", "CreditCard", "ACH", "Other"]),
+});
+
+export const invoiceRecord = z.object({
+  Id: id,
+  CompanyId: id,
+  CustomerId: id,
+  LocationId: nullableId,
+  JobId: nullableId,
+  SalespersonUserId: nullableId,
+  Number: z.number().int(),
+  Type: nullableString,
+  Status: z.enum(["Draft", "Sent", "PartiallyPaid", "Paid", "Overdue", "Void"]),
+  SubStatus: nullableString,
+  InvoiceDate: datetime,
+  DueDate: datetime.nullable(),
+  Subtotal: z.number(),
+  Tax: z.number(),
+  Total: z.number(),
+  AmountPaid: z.number(),
+  Balance: z.number(),
+  Payments: z.array(paymentRecord),
+  ...audit,
+});
+
+/**
+ * A record `jobs/get` embeds in the job (§4, §5.6), used in place of a read of its own endpoint.
+ * One without every field that endpoint's record has (§4.1: nested records never have their own
+ * collections filled, so an embedded invoice may lack its `Payments`) is not used: it reads as not
+ * embedded and the relation is read from its endpoint, rather than the job failing or a field
+ * being made up.
+ */
+const embedded = <S extends z.ZodType>(schema: S) => schema.nullable().catch(null);
+
 export const jobRecord = z.object({
   Id: id,
   CompanyId: id,
@@ -144,7 +183,10 @@ export const jobRecord = z.object({
   JobZip: nullableString,
   Total: z.number(),
   DateCompleted: datetime.nullable(),
-  // Filled by `jobs/get` only.
+  // Filled by `jobs/get` only (`null` in `getall`, §4.1).
+  Customer: embedded(customerRecord),
+  Invoices: embedded(z.array(invoiceRecord)),
+  // Strict: writes check a line item or visit against these, where "not embedded" would read as "not the job's".
   JobItems: z.array(jobItemRecord).nullable(),
   Events: z.array(eventRecord).nullable(),
   ...audit,
@@ -235,36 +277,6 @@ export const employeeRecord = z.object({
   Phone: nullableString,
   Title: nullableString,
   Active: z.boolean(),
-  ...audit,
-});
-
-export const paymentRecord = z.object({
-  Id: id,
-  InvoiceId: id,
-  Amount: z.number(),
-  Date: datetime,
-  Method: z.enum(["Cash", "Check", "CreditCard", "ACH", "Other"]),
-});
-
-export const invoiceRecord = z.object({
-  Id: id,
-  CompanyId: id,
-  CustomerId: id,
-  LocationId: nullableId,
-  JobId: nullableId,
-  SalespersonUserId: nullableId,
-  Number: z.number().int(),
-  Type: nullableString,
-  Status: z.enum(["Draft", "Sent", "PartiallyPaid", "Paid", "Overdue", "Void"]),
-  SubStatus: nullableString,
-  InvoiceDate: datetime,
-  DueDate: datetime.nullable(),
-  Subtotal: z.number(),
-  Tax: z.number(),
-  Total: z.number(),
-  AmountPaid: z.number(),
-  Balance: z.number(),
-  Payments: z.array(paymentRecord),
   ...audit,
 });
 
