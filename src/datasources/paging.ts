@@ -38,15 +38,25 @@ export interface CursorPosition {
   s: number;
 }
 
+/** Records read from a cursor-paged list, the position after each, and whether the list ends with them. */
+export interface CursorRead<T> {
+  records: T[];
+  after: CursorPosition[];
+  done: boolean;
+}
+
 /** An upstream list that can only be walked with its own opaque cursors (CleanEstimate Pro). */
 export interface CursorStream<T> {
   source: SourceId;
   kind: "cursor";
   /** Up to `limit` records from `from` on, the position after each, and whether the list ends with them. */
-  fetchFrom(
-    from: CursorPosition,
-    limit: number,
-  ): Promise<{ records: T[]; after: CursorPosition[]; done: boolean }>;
+  fetchFrom(from: CursorPosition, limit: number): Promise<CursorRead<T>>;
+  /**
+   * The same read, leaving out records it can tell `accept` would reject, without building them
+   * (a job's invoices, when the upstream can only list every invoice); `end` is where the stretch
+   * read ends. Paging uses it when a stream has it.
+   */
+  fetchMatching?(from: CursorPosition, limit: number): Promise<CursorRead<T> & { end: CursorPosition }>;
   accept?: (record: T) => boolean;
   maxPageSize: number;
 }
@@ -111,6 +121,22 @@ export function encodeCursor(offsets: Offsets): string {
   return Buffer.from(`${CURSOR_PREFIX}${JSON.stringify(offsets)}`, "utf8").toString("base64url");
 }
 
+/**
+ * An edge whose cursor is encoded when first read: most queries select `nodes` and at most the
+ * end cursor, so encoding one per record would be wasted. Positions are never changed in place, so
+ * the snapshot stays what it was when the record was taken.
+ */
+function edgeAt<T>(node: T, positions: Offsets): Edge<T> {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      cursor ??= encodeCursor(positions);
+      return cursor;
+    },
+  };
+}
+
 export function decodeCursor(cursor: string, sources: readonly SourceId[]): Offsets {
   const invalid = () =>
     new BadInputError(
@@ -169,15 +195,18 @@ async function refill<T>(state: StreamState<T>, want: number): Promise<void> {
   try {
     if (stream.kind === "cursor") {
       const from = state.fetched as CursorPosition;
-      const page = await stream.fetchFrom(from, limit);
+      const matching = stream.fetchMatching ? await stream.fetchMatching(from, limit) : null;
+      const page = matching ?? (await stream.fetchFrom(from, limit));
       page.records.forEach((record, index) => {
         const after = page.after[index];
         if (after && keep(record)) state.buffer.push({ record, after });
       });
-      state.fetched = page.after.at(-1) ?? from;
+      const end = matching?.end ?? page.after.at(-1) ?? from;
+      state.fetched = end;
       // Cursor-paged upstreams do not tell how many records they hold.
       state.total = null;
-      state.exhausted = page.done || page.records.length === 0;
+      // A read that moved nothing forward is the end, whatever the upstream says.
+      state.exhausted = page.done || (end.c === from.c && end.s === from.s);
       return;
     }
     const from = state.fetched as number;
@@ -229,10 +258,10 @@ export async function paginate<T>(streams: ListStream<T>[], options: PaginateOpt
       error: null,
     };
   });
-  const cursorNow = () => {
+  const positionsNow = () => {
     const current: Offsets = { ...offsets };
     for (const state of states) current[state.stream.source] = state.consumed;
-    return encodeCursor(current);
+    return current;
   };
 
   const edges: Edge<T>[] = [];
@@ -258,7 +287,7 @@ export async function paginate<T>(streams: ListStream<T>[], options: PaginateOpt
       const taken = best?.buffer.shift();
       if (!best || !taken) break;
       best.consumed = taken.after;
-      edges.push({ node: taken.record, cursor: cursorNow() });
+      edges.push(edgeAt(taken.record, positionsNow()));
     }
   } else {
     // `first: 0` still answers totalCount and hasNextPage: one probe record per source.

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { z as zod } from "zod";
+import type { z as zod } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
 import type { UpstreamHttp, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
 import { buildQueryString, effectOf } from "./http.js";
@@ -33,6 +33,18 @@ export abstract class RestClient {
       response.catch(() => this.memo.delete(key));
     }
     return response;
+  }
+
+  /**
+   * A GET answer's body as `answer` parses it: parsed on first use, then the same value while the
+   * response lives (see ResponseSchema). The value is shared with other requests: never mutate it.
+   */
+  protected parseResponse<T>(
+    answer: ResponseSchema<T>,
+    response: UpstreamResponse,
+    request: UpstreamRequest,
+  ): T {
+    return answer.parsed(response, (schema) => this.parse(schema, response.body, request));
   }
 
   /** Parses a body against the reference's shape; a mismatch names the first bad path. */
@@ -74,7 +86,7 @@ export abstract class RestClient {
   protected async getOne<T>(
     route: string,
     path: string,
-    schema: zod.ZodType<T>,
+    answer: ResponseSchema<{ data: T }>,
     options: { notFound?: readonly number[]; ttlMs?: number } = {},
   ): Promise<T | null> {
     const request: UpstreamRequest = { method: "GET", path, route };
@@ -82,7 +94,7 @@ export abstract class RestClient {
     if ((options.notFound ?? [404]).includes(response.status)) return null;
     if (response.status !== 200)
       throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    return this.parse(zod.object({ data: schema }), response.body, request).data as T;
+    return this.parseResponse(answer, response, request).data;
   }
 
   /**
@@ -91,7 +103,7 @@ export abstract class RestClient {
    * sent concurrently.
    */
   protected async pageNumberWindow<T, P>(
-    list: { route: string; schema: zod.ZodType<P>; sizeParam: string; maxPerPage: number },
+    list: { route: string; answer: ResponseSchema<P>; sizeParam: string; maxPerPage: number },
     read: (page: P) => { records: T[]; total: number },
     query: Record<string, string | undefined>,
     offset: number,
@@ -109,7 +121,7 @@ export abstract class RestClient {
         const response = await this.send(request);
         if (response.status !== 200)
           throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-        const page = read(this.parse(list.schema, response.body, request));
+        const page = read(this.parseResponse(list.answer, response, request));
         return { records: page.records.slice(plan.skip, plan.skip + plan.take), total: page.total };
       }),
     );
@@ -121,6 +133,67 @@ export abstract class RestClient {
     this.memo.clear();
     this.http.invalidate(this.target, pathPrefix);
   }
+}
+
+/**
+ * The zod schema of a GET answer's body, remembering what it parsed from each response. The HTTP
+ * layer's cache answers every GraphQL request with the very same UpstreamResponse object while it
+ * holds it (and a request's identical GETs share one), so a warm read is parsed once instead of
+ * once per request; the parsed value goes when the response does (a WeakMap). Build one per
+ * endpoint, at module level: zod also compiles a schema on its first parse.
+ */
+export class ResponseSchema<T> {
+  private readonly byResponse = new WeakMap<UpstreamResponse, T>();
+
+  constructor(readonly schema: zod.ZodType<T>) {}
+
+  /** `parse(schema)` the first time this response is seen; what it returned every time after. */
+  parsed(response: UpstreamResponse, parse: (schema: zod.ZodType<T>) => T): T {
+    const known = this.byResponse.get(response);
+    if (known !== undefined) return known;
+    const value = parse(this.schema);
+    this.byResponse.set(response, value);
+    return value;
+  }
+}
+
+/**
+ * `map` remembered per upstream record object. Records of a parsed response are the same objects
+ * in every request that reads it (ResponseSchema), so each is mapped once, not once per request
+ * (or, for a list scanned once per parent, once per parent). Unified records are therefore shared
+ * between requests, like the parsed records behind them: never mutate either.
+ */
+export function mappedOnce<R extends object, T>(map: (record: R) => T): (record: R) => T {
+  const mapped = new WeakMap<R, T>();
+  return (record) => {
+    const known = mapped.get(record);
+    if (known !== undefined) return known;
+    const value = map(record);
+    mapped.set(record, value);
+    return value;
+  };
+}
+
+/**
+ * As `mappedOnce`, for a mapper that also takes a setting of the tenant (an account currency):
+ * remembered per record and setting, so a changed setting maps again.
+ */
+export function mappedOncePer<R extends object, S, T>(
+  map: (record: R, setting: S) => T,
+): (record: R, setting: S) => T {
+  const mapped = new WeakMap<R, Map<S, T>>();
+  return (record, setting) => {
+    let bySetting = mapped.get(record);
+    if (!bySetting) {
+      bySetting = new Map();
+      mapped.set(record, bySetting);
+    }
+    const known = bySetting.get(setting);
+    if (known !== undefined) return known;
+    const value = map(record, setting);
+    bySetting.set(setting, value);
+    return value;
+  };
 }
 
 /** Missing-key marker for DataLoader batch functions: an Error per key the upstream does not have. */

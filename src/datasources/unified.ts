@@ -430,16 +430,29 @@ export function refOf(node: UnifiedNode): NodeRef {
 /** `"259.8"` or `259.8` -> 25980 cents, exact (no binary floating-point rounding). */
 export function toCents(amount: number): number {
   if (!Number.isFinite(amount)) throw new Error(`not a finite amount: ${amount}`);
-  // The shortest round-trip decimal of a JSON number is what the upstream wrote.
-  const text = Math.abs(amount).toFixed(20).replace(/0+$/, "");
-  const shortest = String(Math.abs(amount));
-  const decimal = shortest.includes("e") ? text : shortest;
-  const [whole = "0", fraction = ""] = decimal.split(".");
-  const padded = `${fraction}000`;
-  let cents = Number(whole) * 100 + Number(padded.slice(0, 2));
+  const magnitude = Math.abs(amount);
+  // A whole amount needs no decimal rendering: this is the product the decimal path would compute.
+  if (Number.isInteger(magnitude) && magnitude < 1e21) return amount < 0 ? -magnitude * 100 : magnitude * 100;
+  // The shortest round-trip decimal of a JSON number is what the upstream wrote. Only a number that
+  // prints with an exponent (below 1e-6, or from 1e21) needs the much slower fixed-point rendering.
+  let decimal = String(magnitude);
+  if (decimal.includes("e")) decimal = magnitude.toFixed(20).replace(/0+$/, "");
+  const point = decimal.indexOf(".");
+  const whole = point < 0 ? decimal : decimal.slice(0, point);
+  let cents = Number(whole) * 100 + 10 * fractionDigit(decimal, point, 1) + fractionDigit(decimal, point, 2);
   // Round half away from zero on the third decimal (README convention round2).
-  if (Number(padded[2]) >= 5) cents += 1;
+  if (fractionDigit(decimal, point, 3) >= 5) cents += 1;
   return amount < 0 ? -cents : cents;
+}
+
+/**
+ * The `place`th digit after the decimal point: 0 past the end or without a point, NaN for what is
+ * not a digit (the exponent of an amount from 1e21, which toFixed still writes with one).
+ */
+function fractionDigit(decimal: string, point: number, place: number): number {
+  if (point < 0 || point + place >= decimal.length) return 0;
+  const code = decimal.charCodeAt(point + place);
+  return code >= 48 && code <= 57 ? code - 48 : Number.NaN;
 }
 
 export function money(amount: number, currency: string): Money {

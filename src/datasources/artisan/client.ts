@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
 import type { StreamPage } from "../paging.js";
-import { RestClient, upstreamErrorMessage } from "../rest.js";
+import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type CompanyRecord,
   type CustomerRecord,
@@ -13,6 +13,7 @@ import {
   jobRecord,
   list,
   type SiteVisitRecord,
+  single,
   siteVisitRecord,
 } from "./records.js";
 
@@ -27,12 +28,28 @@ export const ARTISAN_MAX_PAGE = 100;
 /** Another company's record answers 403: for this tenant it does not exist either. */
 const NOT_FOUND = { notFound: [404, 403] } as const;
 
-const listOf = <T>(route: string, schema: z.ZodType<T>) => ({
+const listOf = <T>(route: string, record: z.ZodType<T>) => ({
   route,
-  schema: list(schema),
+  answer: new ResponseSchema(list(record)),
   sizeParam: "per_page",
   maxPerPage: ARTISAN_MAX_PAGE,
 });
+
+/** The read endpoints' answers, each built once: it keeps its parses of cached responses. */
+const ANSWERS = {
+  company: new ResponseSchema(single(companyRecord)),
+  customer: new ResponseSchema(single(customerRecord)),
+  job: new ResponseSchema(single(jobRecord)),
+  siteVisit: new ResponseSchema(single(siteVisitRecord)),
+  invoice: new ResponseSchema(single(invoiceRecord)),
+};
+
+const LISTS = {
+  customers: listOf("/customers", customerRecord),
+  jobs: listOf("/jobs", jobRecord),
+  siteVisits: listOf("/site-visits", siteVisitRecord),
+  invoices: listOf("/invoices", invoiceRecord),
+};
 
 /** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
 export interface NumberedPage<T> extends StreamPage<T> {
@@ -130,7 +147,7 @@ const PUT = { method: "PUT", effect: "idempotent-write" } as const;
 
 export class ArtisanClient extends RestClient {
   getCompany(ttlMs: number): Promise<CompanyRecord | null> {
-    return this.getOne("/company", "/company", companyRecord, { ...NOT_FOUND, ttlMs });
+    return this.getOne("/company", "/company", ANSWERS.company, { ...NOT_FOUND, ttlMs });
   }
 
   /** The public profile of any company (the one endpoint that needs no token). */
@@ -138,35 +155,40 @@ export class ArtisanClient extends RestClient {
     return this.getOne(
       "/companies/{slug}",
       `/companies/${encodeURIComponent(slug)}`,
-      companyRecord,
+      ANSWERS.company,
       NOT_FOUND,
     );
   }
 
   getCustomer(id: string): Promise<CustomerRecord | null> {
-    return this.getOne("/customers/{id}", `/customers/${encodeURIComponent(id)}`, customerRecord, NOT_FOUND);
+    return this.getOne(
+      "/customers/{id}",
+      `/customers/${encodeURIComponent(id)}`,
+      ANSWERS.customer,
+      NOT_FOUND,
+    );
   }
 
   getJob(id: string): Promise<JobRecord | null> {
-    return this.getOne("/jobs/{id}", `/jobs/${encodeURIComponent(id)}`, jobRecord, NOT_FOUND);
+    return this.getOne("/jobs/{id}", `/jobs/${encodeURIComponent(id)}`, ANSWERS.job, NOT_FOUND);
   }
 
   getSiteVisit(id: string): Promise<SiteVisitRecord | null> {
     return this.getOne(
       "/site-visits/{id}",
       `/site-visits/${encodeURIComponent(id)}`,
-      siteVisitRecord,
+      ANSWERS.siteVisit,
       NOT_FOUND,
     );
   }
 
   getInvoice(id: string): Promise<InvoiceRecord | null> {
-    return this.getOne("/invoices/{id}", `/invoices/${encodeURIComponent(id)}`, invoiceRecord, NOT_FOUND);
+    return this.getOne("/invoices/{id}", `/invoices/${encodeURIComponent(id)}`, ANSWERS.invoice, NOT_FOUND);
   }
 
   listCustomers(query: CustomerQuery, offset: number, limit: number): Promise<StreamPage<CustomerRecord>> {
     return this.pageNumberWindow(
-      listOf("/customers", customerRecord),
+      LISTS.customers,
       (page) => ({ records: page.data, total: page.meta.total }),
       query,
       offset,
@@ -176,7 +198,7 @@ export class ArtisanClient extends RestClient {
 
   listJobs(query: JobQuery, offset: number, limit: number): Promise<StreamPage<JobRecord>> {
     return this.pageNumberWindow(
-      listOf("/jobs", jobRecord),
+      LISTS.jobs,
       (page) => ({ records: page.data, total: page.meta.total }),
       query,
       offset,
@@ -186,7 +208,7 @@ export class ArtisanClient extends RestClient {
 
   listSiteVisits(query: SiteVisitQuery, offset: number, limit: number): Promise<StreamPage<SiteVisitRecord>> {
     return this.pageNumberWindow(
-      listOf("/site-visits", siteVisitRecord),
+      LISTS.siteVisits,
       (page) => ({ records: page.data, total: page.meta.total }),
       query,
       offset,
@@ -196,7 +218,7 @@ export class ArtisanClient extends RestClient {
 
   listInvoices(query: InvoiceQuery, offset: number, limit: number): Promise<StreamPage<InvoiceRecord>> {
     return this.pageNumberWindow(
-      listOf("/invoices", invoiceRecord),
+      LISTS.invoices,
       (page) => ({ records: page.data, total: page.meta.total }),
       query,
       offset,
@@ -206,19 +228,19 @@ export class ArtisanClient extends RestClient {
 
   /** Page `page` of every customer, at the largest page size, from the upstream (change feeds). */
   customersPage(page: number): Promise<NumberedPage<CustomerRecord>> {
-    return this.freshPage(listOf("/customers", customerRecord), page);
+    return this.freshPage(LISTS.customers, page);
   }
 
   jobsPage(page: number): Promise<NumberedPage<JobRecord>> {
-    return this.freshPage(listOf("/jobs", jobRecord), page);
+    return this.freshPage(LISTS.jobs, page);
   }
 
   siteVisitsPage(page: number): Promise<NumberedPage<SiteVisitRecord>> {
-    return this.freshPage(listOf("/site-visits", siteVisitRecord), page);
+    return this.freshPage(LISTS.siteVisits, page);
   }
 
   invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
-    return this.freshPage(listOf("/invoices", invoiceRecord), page);
+    return this.freshPage(LISTS.invoices, page);
   }
 
   /**
@@ -265,7 +287,7 @@ export class ArtisanClient extends RestClient {
     const response = await this.send(request);
     if (response.status !== 200)
       throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    const body = this.parse(list.schema, response.body, request);
+    const body = this.parseResponse(list.answer, response, request);
     return { records: body.data, total: body.meta.total, lastPage: body.meta.last_page };
   }
 

@@ -3,7 +3,7 @@ import { UpstreamError } from "../../errors.js";
 import type { ChangeFeed } from "../../events/types.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
-import { byIdLoader, RecordNotFound } from "../rest.js";
+import { byIdLoader, mappedOnce, mappedOncePer, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
   NodeRef,
@@ -17,11 +17,11 @@ import type {
 import { artisanChangeFeeds } from "./changes.js";
 import { ARTISAN_MAX_PAGE, type ArtisanClient } from "./client.js";
 import {
-  toUnifiedCompany,
-  toUnifiedCustomer,
-  toUnifiedInvoice,
-  toUnifiedJob,
-  toUnifiedSiteVisit,
+  toUnifiedCompany as mapCompany,
+  toUnifiedCustomer as mapCustomer,
+  toUnifiedInvoice as mapInvoice,
+  toUnifiedJob as mapJob,
+  toUnifiedSiteVisit as mapSiteVisit,
   UPSTREAM_JOB_STATUS,
   UPSTREAM_SITE_VISIT_STATUS,
 } from "./mappers.js";
@@ -33,6 +33,14 @@ import { ArtisanWrites } from "./writes.js";
  * and detail carry the same unified fields, are primed from lists. Money is in the company
  * currency, read from the company profile, which is cached for `profileTtlMs` across requests.
  */
+
+/** Each upstream record is mapped once while its cached response lives (rest.ts, mappedOnce). */
+const toUnifiedCompany = mappedOnce(mapCompany);
+const toUnifiedCustomer = mappedOnce(mapCustomer);
+const toUnifiedJob = mappedOnce(mapJob);
+const toUnifiedSiteVisit = mappedOnce(mapSiteVisit);
+/** Amounts are in the company's currency, which the profile tells. */
+const toUnifiedInvoice = mappedOncePer(mapInvoice);
 
 /** ARTISAN invoices are either paid or issued-and-unpaid. */
 const INVOICE_PAID_FILTER: Record<InvoiceStatus, string | null> = {

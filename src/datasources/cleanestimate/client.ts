@@ -3,7 +3,7 @@ import { z } from "zod";
 import { BadInputError } from "../../errors.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CursorPosition } from "../paging.js";
-import { RestClient, upstreamErrorMessage } from "../rest.js";
+import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type ClientRecord,
   clientRecord,
@@ -122,6 +122,23 @@ export interface Created<T> {
 const createdWebhookEndpoint = webhookEndpointRecord.extend({ secret: z.string().startsWith("whsec_") });
 export type CreatedWebhookEndpoint = z.infer<typeof createdWebhookEndpoint>;
 
+/** The read endpoints' answers (§7), each built once: it keeps its parses of cached responses. */
+const ANSWERS = {
+  lead: new ResponseSchema(single(leadRecord)),
+  client: new ResponseSchema(single(clientRecord)),
+  estimate: new ResponseSchema(single(estimateRecord)),
+  job: new ResponseSchema(single(jobRecord)),
+  invoice: new ResponseSchema(single(invoiceRecord)),
+  leads: new ResponseSchema(cursorList(leadRecord)),
+  clients: new ResponseSchema(cursorList(clientRecord)),
+  estimates: new ResponseSchema(cursorList(estimateRecord)),
+  jobs: new ResponseSchema(cursorList(jobRecord)),
+  invoices: new ResponseSchema(cursorList(invoiceRecord)),
+  webhookEndpoints: new ResponseSchema(cursorList(webhookEndpointRecord)),
+};
+
+type CursorListAnswer<T> = ResponseSchema<{ data: T[]; has_more: boolean; next_cursor: string | null }>;
+
 const errorEnvelope = z.object({
   error: z.object({
     code: z.string(),
@@ -148,23 +165,23 @@ export class CleanEstimateRejection extends Error {
 
 export class CleanEstimateClient extends RestClient {
   getLead(id: string): Promise<LeadRecord | null> {
-    return this.getOne("/leads/:id", `/leads/${encodeURIComponent(id)}`, leadRecord);
+    return this.getOne("/leads/:id", `/leads/${encodeURIComponent(id)}`, ANSWERS.lead);
   }
 
   getClient(id: string): Promise<ClientRecord | null> {
-    return this.getOne("/clients/:id", `/clients/${encodeURIComponent(id)}`, clientRecord);
+    return this.getOne("/clients/:id", `/clients/${encodeURIComponent(id)}`, ANSWERS.client);
   }
 
   getEstimate(id: string): Promise<EstimateRecord | null> {
-    return this.getOne("/estimates/:id", `/estimates/${encodeURIComponent(id)}`, estimateRecord);
+    return this.getOne("/estimates/:id", `/estimates/${encodeURIComponent(id)}`, ANSWERS.estimate);
   }
 
   getJob(id: string): Promise<JobRecord | null> {
-    return this.getOne("/jobs/:id", `/jobs/${encodeURIComponent(id)}`, jobRecord);
+    return this.getOne("/jobs/:id", `/jobs/${encodeURIComponent(id)}`, ANSWERS.job);
   }
 
   getInvoice(id: string): Promise<InvoiceRecord | null> {
-    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, invoiceRecord);
+    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, ANSWERS.invoice);
   }
 
   listLeads(
@@ -172,7 +189,7 @@ export class CleanEstimateClient extends RestClient {
     from: CursorPosition,
     limit: number,
   ): Promise<CursorPage<LeadRecord>> {
-    return this.listFrom("/leads", leadRecord, status, from, limit);
+    return this.listFrom("/leads", ANSWERS.leads, status, from, limit);
   }
 
   listClients(
@@ -180,7 +197,7 @@ export class CleanEstimateClient extends RestClient {
     from: CursorPosition,
     limit: number,
   ): Promise<CursorPage<ClientRecord>> {
-    return this.listFrom("/clients", clientRecord, status, from, limit);
+    return this.listFrom("/clients", ANSWERS.clients, status, from, limit);
   }
 
   listEstimates(
@@ -188,11 +205,11 @@ export class CleanEstimateClient extends RestClient {
     from: CursorPosition,
     limit: number,
   ): Promise<CursorPage<EstimateRecord>> {
-    return this.listFrom("/estimates", estimateRecord, status, from, limit);
+    return this.listFrom("/estimates", ANSWERS.estimates, status, from, limit);
   }
 
   listJobs(status: string | undefined, from: CursorPosition, limit: number): Promise<CursorPage<JobRecord>> {
-    return this.listFrom("/jobs", jobRecord, status, from, limit);
+    return this.listFrom("/jobs", ANSWERS.jobs, status, from, limit);
   }
 
   listInvoices(
@@ -200,7 +217,7 @@ export class CleanEstimateClient extends RestClient {
     from: CursorPosition,
     limit: number,
   ): Promise<CursorPage<InvoiceRecord>> {
-    return this.listFrom("/invoices", invoiceRecord, status, from, limit);
+    return this.listFrom("/invoices", ANSWERS.invoices, status, from, limit);
   }
 
   createLead(body: LeadBody, idempotencyKey?: string): Promise<Created<LeadRecord>> {
@@ -314,7 +331,7 @@ export class CleanEstimateClient extends RestClient {
     for (;;) {
       const page = await this.listFrom(
         "/webhooks",
-        webhookEndpointRecord,
+        ANSWERS.webhookEndpoints,
         undefined,
         from,
         CLEANESTIMATE_MAX_PAGE,
@@ -333,7 +350,7 @@ export class CleanEstimateClient extends RestClient {
    */
   private async listFrom<T>(
     route: ListPath,
-    schema: z.ZodType<T>,
+    answer: CursorListAnswer<T>,
     status: string | undefined,
     from: CursorPosition,
     limit: number,
@@ -353,8 +370,8 @@ export class CleanEstimateClient extends RestClient {
     }
     if (response.status !== 200)
       throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    const page = this.parse(cursorList(schema), response.body, request);
-    const data = page.data as T[];
+    const page = this.parseResponse(answer, response, request);
+    const data = page.data;
     const records = data.slice(from.s);
     const after = records.map((_, index): CursorPosition => {
       const consumed = from.s + index + 1;

@@ -2,35 +2,44 @@ import type DataLoader from "dataloader";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import { allOf } from "../filters.js";
 import type { CursorPosition, CursorStream } from "../paging.js";
-import { byIdLoader, RecordNotFound } from "../rest.js";
+import { byIdLoader, mappedOnce, RecordNotFound } from "../rest.js";
 import type {
   EstimateStatus,
   InvoiceStatus,
   JobStatus,
   LeadStatus,
   NodeRef,
-  UnifiedCustomer,
   UnifiedEstimate,
   UnifiedInvoice,
   UnifiedJob,
-  UnifiedLead,
   UnifiedNode,
 } from "../unified.js";
 import { CLEANESTIMATE_MAX_PAGE, type CleanEstimateClient, type CursorPage } from "./client.js";
 import {
-  toUnifiedCustomer,
-  toUnifiedEstimate,
-  toUnifiedInvoice,
-  toUnifiedJob,
-  toUnifiedLead,
+  toUnifiedCustomer as mapCustomer,
+  toUnifiedEstimate as mapEstimate,
+  toUnifiedInvoice as mapInvoice,
+  toUnifiedJob as mapJob,
+  toUnifiedLead as mapLead,
 } from "./mappers.js";
+import type { EstimateRecord, InvoiceRecord } from "./records.js";
 import { CleanEstimateWrites } from "./writes.js";
 
 /**
  * CleanEstimate Pro as a gateway datasource. Its lists filter by status only: anything else (a
  * client's jobs, a job's invoices, a search, dates) is filtered by the gateway over full pages.
- * Lists return complete records, so they prime the by-id loaders.
+ * Lists return complete records, so the records they return prime the by-id loaders.
  */
+
+/**
+ * Each upstream record is mapped once while its cached response lives (rest.ts, mappedOnce). This
+ * matters most for a job's invoices: the whole invoice list is scanned for each job of a page.
+ */
+const toUnifiedCustomer = mappedOnce(mapCustomer);
+const toUnifiedLead = mappedOnce(mapLead);
+const toUnifiedEstimate = mappedOnce(mapEstimate);
+const toUnifiedJob = mappedOnce(mapJob);
+const toUnifiedInvoice = mappedOnce(mapInvoice);
 
 const JOB_STATUS_FILTER: Record<JobStatus, string | null> = {
   UNSCHEDULED: null,
@@ -158,13 +167,10 @@ export class CleanEstimateDatasource implements Datasource {
   readonly lists = {
     customers: (filter) => {
       const { search } = filter;
-      return this.stream<UnifiedCustomer>(
-        async (from, limit) =>
-          this.primed(
-            await this.client.listClients(undefined, from, limit),
-            toUnifiedCustomer,
-            this.customerLoader,
-          ),
+      return this.stream(
+        (from, limit) => this.client.listClients(undefined, from, limit),
+        toUnifiedCustomer,
+        this.customerLoader,
         search ? (customer) => matches(search)([customer.name, customer.email, customer.phone]) : undefined,
       );
     },
@@ -172,9 +178,10 @@ export class CleanEstimateDatasource implements Datasource {
     leads: (filter) => {
       const { search } = filter;
       const status = filter.status ? LEAD_STATUS_FILTER[filter.status] : undefined;
-      return this.stream<UnifiedLead>(
-        async (from, limit) =>
-          this.primed(await this.client.listLeads(status, from, limit), toUnifiedLead, this.leadLoader),
+      return this.stream(
+        (from, limit) => this.client.listLeads(status, from, limit),
+        toUnifiedLead,
+        this.leadLoader,
         search ? (lead) => matches(search)([lead.name, lead.email, lead.phone]) : undefined,
       );
     },
@@ -182,16 +189,17 @@ export class CleanEstimateDatasource implements Datasource {
     estimates: (filter) => {
       const status = filter.status ? ESTIMATE_STATUS_FILTER[filter.status] : undefined;
       const { customerId, leadId } = filter;
-      return this.stream<UnifiedEstimate>(
-        async (from, limit) =>
-          this.primed(
-            await this.client.listEstimates(status, from, limit),
-            toUnifiedEstimate,
-            this.estimateLoader,
-          ),
+      return this.stream(
+        (from, limit) => this.client.listEstimates(status, from, limit),
+        toUnifiedEstimate,
+        this.estimateLoader,
         allOf<UnifiedEstimate>(
           customerId !== undefined && ((estimate) => estimate.customerId === customerId),
           leadId !== undefined && ((estimate) => estimate.leadId === leadId),
+        ),
+        allOf<EstimateRecord>(
+          customerId !== undefined && ((record) => record.client_id === customerId),
+          leadId !== undefined && ((record) => record.lead_id === leadId),
         ),
       );
     },
@@ -201,13 +209,15 @@ export class CleanEstimateDatasource implements Datasource {
       // Jobs have no assignee here; a filter on one matches none.
       if (status === null || filter.assigneeId !== undefined) return null;
       const { customerId, scheduledDate } = filter;
-      return this.stream<UnifiedJob>(
-        async (from, limit) =>
-          this.primed(await this.client.listJobs(status, from, limit), toUnifiedJob, this.jobLoader),
+      return this.stream(
+        (from, limit) => this.client.listJobs(status, from, limit),
+        toUnifiedJob,
+        this.jobLoader,
         allOf<UnifiedJob>(
           customerId !== undefined && ((job) => job.customerId === customerId),
           scheduledDate !== undefined && ((job) => job.scheduledDate === scheduledDate),
         ),
+        customerId !== undefined ? (record) => record.client_id === customerId : undefined,
       );
     },
 
@@ -218,13 +228,10 @@ export class CleanEstimateDatasource implements Datasource {
       const customerId = filter.customerId ?? filter.jobId?.customerId;
       const jobId = filter.jobId?.jobId;
       const { issuedFrom, issuedTo } = filter;
-      return this.stream<UnifiedInvoice>(
-        async (from, limit) =>
-          this.primed(
-            await this.client.listInvoices(status, from, limit),
-            toUnifiedInvoice,
-            this.invoiceLoader,
-          ),
+      return this.stream(
+        (from, limit) => this.client.listInvoices(status, from, limit),
+        toUnifiedInvoice,
+        this.invoiceLoader,
         allOf<UnifiedInvoice>(
           // `sent` holds both SENT and PARTIALLY_PAID invoices; the other statuses are exact
           // upstream, and a needless predicate would scan them in full pages.
@@ -234,18 +241,40 @@ export class CleanEstimateDatasource implements Datasource {
           issuedFrom !== undefined && ((invoice) => (invoice.issueDate ?? "") >= issuedFrom),
           issuedTo !== undefined && ((invoice) => (invoice.issueDate ?? "") <= issuedTo),
         ),
+        allOf<InvoiceRecord>(
+          customerId !== undefined && ((record) => record.client_id === customerId),
+          jobId !== undefined && ((record) => record.job_id === jobId),
+        ),
       );
     },
   } satisfies StreamFactories;
 
-  private stream<T>(
-    fetchFrom: (from: CursorPosition, limit: number) => Promise<CursorPage<T>>,
+  /**
+   * A list as a cursor stream: each page's records mapped, each priming its by-id loader. `accept`
+   * is the gateway-side filter. `related` is its part about the parent (a job's invoices, a
+   * client's jobs), checked on the upstream records: the upstream cannot filter by parent, so each
+   * parent on a page scans the whole list, and paging then maps only the parent's own records. It
+   * must keep every record `accept` keeps.
+   */
+  private stream<R, T extends { sourceId: string }>(
+    read: (from: CursorPosition, limit: number) => Promise<CursorPage<R>>,
+    map: (record: R) => T,
+    loader: DataLoader<string, T>,
     accept?: (record: T) => boolean,
+    related?: (record: R) => boolean,
   ): CursorStream<T> {
     return {
       source: this.source,
       kind: "cursor",
-      fetchFrom,
+      fetchFrom: async (from, limit) => this.primed(await read(from, limit), map, loader),
+      ...(related
+        ? {
+            fetchMatching: async (from: CursorPosition, limit: number) => {
+              const page = await read(from, limit);
+              return { ...this.primed(page, map, loader, related), end: page.after.at(-1) ?? from };
+            },
+          }
+        : {}),
       maxPageSize: CLEANESTIMATE_MAX_PAGE,
       ...(accept ? { accept } : {}),
     };
@@ -255,9 +284,22 @@ export class CleanEstimateDatasource implements Datasource {
     page: CursorPage<R>,
     map: (record: R) => T,
     loader: DataLoader<string, T>,
+    related?: (record: R) => boolean,
   ): CursorPage<T> {
-    const records = page.records.map(map);
-    for (const record of records) loader.prime(record.sourceId, record);
-    return { ...page, records };
+    const prime = (record: R) => {
+      const unified = map(record);
+      loader.prime(unified.sourceId, unified);
+      return unified;
+    };
+    if (!related) return { ...page, records: page.records.map(prime) };
+    const records: T[] = [];
+    const after: CursorPosition[] = [];
+    page.records.forEach((record, index) => {
+      const position = page.after[index];
+      if (!position || !related(record)) return;
+      records.push(prime(record));
+      after.push(position);
+    });
+    return { records, after, done: page.done };
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { StreamPage } from "../paging.js";
-import { RestClient, upstreamErrorMessage } from "../rest.js";
+import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type AddressRecord,
   type CustomerRecord,
@@ -109,6 +109,19 @@ const errorEnvelope = z.object({
 
 const deletedRecord = z.object({ id: z.string(), deleted: z.literal(true) });
 
+/** The read endpoints' answers (§6), each built once: it keeps its parses of cached responses. */
+const ANSWERS = {
+  customer: new ResponseSchema(single(customerRecord)),
+  job: new ResponseSchema(single(jobRecord)),
+  invoice: new ResponseSchema(single(invoiceRecord)),
+  customers: new ResponseSchema(list(customerRecord)),
+  jobs: new ResponseSchema(list(jobRecord)),
+  invoices: new ResponseSchema(list(invoiceRecord)),
+  payments: new ResponseSchema(list(paymentRecord)),
+};
+
+type ListAnswer<T> = ResponseSchema<{ data: T[]; meta: { total: number; limit: number; offset: number } }>;
+
 /**
  * A CleanItAll error answer to a write (§4), kept in the upstream's terms: what it means for the
  * client (which input field, which record) is decided by the caller, which knows the operation.
@@ -129,31 +142,31 @@ export class CleanItAllRejection extends Error {
 
 export class CleanItAllClient extends RestClient {
   getCustomer(id: string): Promise<CustomerRecord | null> {
-    return this.getOne("/customers/:id", `/customers/${encodeURIComponent(id)}`, customerRecord);
+    return this.getOne("/customers/:id", `/customers/${encodeURIComponent(id)}`, ANSWERS.customer);
   }
 
   getJob(id: string): Promise<JobRecord | null> {
-    return this.getOne("/jobs/:id", `/jobs/${encodeURIComponent(id)}`, jobRecord);
+    return this.getOne("/jobs/:id", `/jobs/${encodeURIComponent(id)}`, ANSWERS.job);
   }
 
   getInvoice(id: string): Promise<InvoiceRecord | null> {
-    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, invoiceRecord);
+    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, ANSWERS.invoice);
   }
 
   listCustomers(query: CustomerQuery, offset: number, limit: number): Promise<StreamPage<CustomerRecord>> {
-    return this.listWindow("/customers", customerRecord, query, offset, limit);
+    return this.listWindow("/customers", ANSWERS.customers, query, offset, limit);
   }
 
   listJobs(query: JobQuery, offset: number, limit: number): Promise<StreamPage<JobRecord>> {
-    return this.listWindow("/jobs", jobRecord, query, offset, limit);
+    return this.listWindow("/jobs", ANSWERS.jobs, query, offset, limit);
   }
 
   listInvoices(query: InvoiceQuery, offset: number, limit: number): Promise<StreamPage<InvoiceRecord>> {
-    return this.listWindow("/invoices", invoiceRecord, query, offset, limit);
+    return this.listWindow("/invoices", ANSWERS.invoices, query, offset, limit);
   }
 
   listPayments(query: PaymentQuery, offset: number, limit: number): Promise<StreamPage<PaymentRecord>> {
-    return this.listWindow("/payments", paymentRecord, query, offset, limit);
+    return this.listWindow("/payments", ANSWERS.payments, query, offset, limit);
   }
 
   createCustomer(body: CustomerBody): Promise<CustomerRecord> {
@@ -229,7 +242,7 @@ export class CleanItAllClient extends RestClient {
    */
   private async listWindow<T>(
     route: string,
-    schema: z.ZodType<T>,
+    answer: ListAnswer<T>,
     query: Record<string, string | undefined>,
     offset: number,
     limit: number,
@@ -247,11 +260,11 @@ export class CleanItAllClient extends RestClient {
         const response = await this.send(request);
         if (response.status !== 200)
           throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-        return this.parse(list(schema), response.body, request);
+        return this.parseResponse(answer, response, request);
       }),
     );
     return {
-      records: pages.flatMap((page) => page.data as T[]),
+      records: pages.flatMap((page) => page.data),
       total: pages[0]?.meta.total ?? 0,
     };
   }

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { Datasource, InvoiceFilter, JobFilter, PaymentFilter, StreamFactories } from "../datasource.js";
 import { allOf } from "../filters.js";
 import type { SourceStream, StreamPage } from "../paging.js";
-import { byIdLoader, RecordNotFound } from "../rest.js";
+import { byIdLoader, mappedOnce, mappedOncePer, RecordNotFound } from "../rest.js";
 import type {
   InvoiceStatus,
   JobStatus,
@@ -12,7 +12,12 @@ import type {
   UnifiedPayment,
 } from "../unified.js";
 import { CLEANITALL_MAX_PAGE, type CleanItAllClient, type InvoiceQuery } from "./client.js";
-import { toUnifiedCustomer, toUnifiedInvoice, toUnifiedJob, toUnifiedPayment } from "./mappers.js";
+import {
+  toUnifiedCustomer as mapCustomer,
+  toUnifiedInvoice as mapInvoice,
+  toUnifiedJob as mapJob,
+  toUnifiedPayment as mapPayment,
+} from "./mappers.js";
 import { CleanItAllWrites } from "./writes.js";
 
 /**
@@ -42,6 +47,12 @@ const INVOICE_STATUS_FILTER: Record<
   VOID: { status: "cancelled" },
   VIEWED: null,
 };
+
+/** Each upstream record is mapped once while its cached response lives (rest.ts, mappedOnce). */
+const toUnifiedCustomer = mappedOnce(mapCustomer);
+const toUnifiedJob = mappedOncePer(mapJob);
+const toUnifiedInvoice = mappedOnce(mapInvoice);
+const toUnifiedPayment = mappedOnce(mapPayment);
 
 const ID_PATTERN: Record<string, RegExp> = {
   Customer: /^cus_[a-z0-9]+$/,

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
 import type { StreamPage } from "../paging.js";
-import { RestClient, upstreamErrorMessage } from "../rest.js";
+import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type ClientRecord,
   clientRecord,
@@ -22,12 +22,23 @@ import {
 
 export const CLEVERINVO_MAX_PAGE = 100;
 
-const listOf = <T>(route: string, schema: z.ZodType<T>) => ({
+const listOf = <T>(route: string, record: z.ZodType<T>) => ({
   route,
-  schema: list(schema),
+  answer: new ResponseSchema(list(record)),
   sizeParam: "limit",
   maxPerPage: CLEVERINVO_MAX_PAGE,
 });
+
+/** The read endpoints' answers, each built once: it keeps its parses of cached responses. */
+const ANSWERS = {
+  client: new ResponseSchema(single(clientRecord)),
+  invoice: new ResponseSchema(single(invoiceRecord)),
+};
+
+const LISTS = {
+  clients: listOf("/clients", clientRecord),
+  invoices: listOf("/invoices", invoiceRecord),
+};
 
 /** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
 export interface NumberedPage<T> extends StreamPage<T> {
@@ -90,16 +101,16 @@ export interface InvoicePdf {
 
 export class CleverInvoClient extends RestClient {
   getClient(id: string): Promise<ClientRecord | null> {
-    return this.getOne("/clients/:id", `/clients/${encodeURIComponent(id)}`, clientRecord);
+    return this.getOne("/clients/:id", `/clients/${encodeURIComponent(id)}`, ANSWERS.client);
   }
 
   getInvoice(id: string): Promise<InvoiceRecord | null> {
-    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, invoiceRecord);
+    return this.getOne("/invoices/:id", `/invoices/${encodeURIComponent(id)}`, ANSWERS.invoice);
   }
 
   listClients(query: ClientQuery, offset: number, limit: number): Promise<StreamPage<ClientRecord>> {
     return this.pageNumberWindow(
-      listOf("/clients", clientRecord),
+      LISTS.clients,
       (page) => ({ records: page.data, total: page.total }),
       query,
       offset,
@@ -109,7 +120,7 @@ export class CleverInvoClient extends RestClient {
 
   listInvoices(query: InvoiceQuery, offset: number, limit: number): Promise<StreamPage<InvoiceRecord>> {
     return this.pageNumberWindow(
-      listOf("/invoices", invoiceRecord),
+      LISTS.invoices,
       (page) => ({ records: page.data, total: page.total }),
       query,
       offset,
@@ -119,11 +130,11 @@ export class CleverInvoClient extends RestClient {
 
   /** Page `page` of every active client, at the largest page size, from the upstream (change feeds). */
   clientsPage(page: number): Promise<NumberedPage<ClientRecord>> {
-    return this.freshPage(listOf("/clients", clientRecord), page);
+    return this.freshPage(LISTS.clients, page);
   }
 
   invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
-    return this.freshPage(listOf("/invoices", invoiceRecord), page);
+    return this.freshPage(LISTS.invoices, page);
   }
 
   /**
@@ -142,7 +153,7 @@ export class CleverInvoClient extends RestClient {
     const response = await this.send(request);
     if (response.status !== 200)
       throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    const body = this.parse(list.schema, response.body, request);
+    const body = this.parseResponse(list.answer, response, request);
     return { records: body.data, total: body.total, lastPage: body.totalPages };
   }
 

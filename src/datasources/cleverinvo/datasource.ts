@@ -1,11 +1,11 @@
 import type { ChangeFeed } from "../../events/types.js";
 import type { Datasource, StreamFactories } from "../datasource.js";
 import type { SourceStream, StreamPage } from "../paging.js";
-import { byIdLoader, RecordNotFound } from "../rest.js";
+import { byIdLoader, mappedOnce, RecordNotFound } from "../rest.js";
 import type { InvoiceStatus, NodeRef, UnifiedCustomer, UnifiedInvoice, UnifiedNode } from "../unified.js";
 import { cleverInvoChangeFeeds } from "./changes.js";
 import { CLEVERINVO_MAX_PAGE, type CleverInvoClient, type InvoicePdf } from "./client.js";
-import { toUnifiedCustomer, toUnifiedInvoice } from "./mappers.js";
+import { toUnifiedCustomer as mapCustomer, toUnifiedInvoice as mapInvoice } from "./mappers.js";
 import { CleverInvoWrites } from "./writes.js";
 
 /**
@@ -13,6 +13,10 @@ import { CleverInvoWrites } from "./writes.js";
  * payments). Client lists hold active clients only; a soft-deleted client is still readable by id.
  * Invoice lists lack lines, notes and terms (records are `partial`); the by-id loader has them.
  */
+
+/** Each upstream record is mapped once while its cached response lives (rest.ts, mappedOnce). */
+const toUnifiedCustomer = mappedOnce(mapCustomer);
+const toUnifiedInvoice = mappedOnce(mapInvoice);
 
 const STATUS_FILTER: Record<InvoiceStatus, string | null> = {
   DRAFT: "DRAFT",
