@@ -137,19 +137,42 @@ export function tenantUpstreams(
   return {
     tenantId: tenant.id,
     sources,
-    create: (scope) => {
-      const scoped = http.forRequest(scope);
-      const datasources = new Map<SourceId, Datasource>();
-      for (const source of sources) {
-        const factory = factories.get(source);
-        if (factory) datasources.set(source, factory(scoped));
-      }
-      return datasources;
-    },
+    create: (scope) => new LazyDatasources(sources, factories, http.forRequest(scope)),
     scope: (requestId) => http.scope(requestId),
     invalidate: (source, pathPrefix) => {
       snapshotHolders.get(source)?.invalidateSnapshots(pathPrefix);
       http.invalidate({ tenantId: tenant.id, source }, pathPrefix);
     },
   };
+}
+
+/**
+ * A request's datasources, each built the first time the request asks for it: most requests touch
+ * one or two sources, and a subscription's context (kept for its life) holds only what it used.
+ * Iterating yields the ones built so far, which is all `clearLoaders` needs.
+ */
+class LazyDatasources extends Map<SourceId, Datasource> {
+  constructor(
+    private readonly sources: readonly SupportedSource[],
+    private readonly factories: ReadonlyMap<SupportedSource, (http: UpstreamHttp) => Datasource>,
+    private readonly http: UpstreamHttp,
+  ) {
+    super();
+  }
+
+  override get(source: SourceId): Datasource | undefined {
+    const built = super.get(source);
+    if (built) return built;
+    const factory = (this.sources as readonly SourceId[]).includes(source)
+      ? this.factories.get(source as SupportedSource)
+      : undefined;
+    if (!factory) return undefined;
+    const datasource = factory(this.http);
+    this.set(source, datasource);
+    return datasource;
+  }
+
+  override has(source: SourceId): boolean {
+    return (this.sources as readonly SourceId[]).includes(source);
+  }
 }
