@@ -29,6 +29,8 @@ const CENSOR = "[redacted]";
  */
 export class SecretRedactor {
   private secrets: string[] = [];
+  /** Each secret and, where it differs, its URL-encoded form (a password in a query string). */
+  private forms: string[] = [];
 
   /** Adds a config's secrets (values shorter than 6 characters would censor ordinary words). */
   register(config: Pick<GatewayConfig, "tenants" | "server" | "redis">): void {
@@ -36,16 +38,16 @@ export class SecretRedactor {
     for (const value of secretsOf(config)) if (value.length >= 6) found.add(value);
     // Longest first: a secret containing another is censored whole.
     this.secrets = [...found].sort((a, b) => b.length - a.length);
+    this.forms = this.secrets.flatMap((secret) => {
+      const encoded = encodeURIComponent(secret);
+      return encoded === secret ? [secret] : [secret, encoded];
+    });
   }
 
   /** The text with every known secret, and its URL-encoded form, replaced. */
   redact(text: string): string {
     let result = text;
-    for (const secret of this.secrets) {
-      if (result.includes(secret)) result = result.split(secret).join(CENSOR);
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret && result.includes(encoded)) result = result.split(encoded).join(CENSOR);
-    }
+    for (const form of this.forms) if (result.includes(form)) result = result.split(form).join(CENSOR);
     return result;
   }
 

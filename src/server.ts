@@ -514,7 +514,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         return;
       }
     }
-    const principal = keys.authenticate(presentedKey(keyHeaders(req)));
+    const principal = keys.authenticate(presentedKey(req.headers));
     principals.set(req, principal);
     admit(principal, req.socket.remoteAddress).then(
       (decision) => {
@@ -679,16 +679,6 @@ const GRAPHQL_CONTENT_TYPES = new Set([
   "application/graphql-response+json",
   "application/graphql+json",
 ]);
-
-/** The key headers of a Node request, as `presentedKey` reads them. */
-function keyHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const name of ["authorization", "x-api-key"]) {
-    const value = req.headers[name];
-    if (typeof value === "string") headers.set(name, value);
-  }
-  return headers;
-}
 
 /** A GraphQL-over-HTTP error answer for refusals made before Yoga (size, rate limit). */
 function sendGraphQLError(

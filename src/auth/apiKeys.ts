@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import type { GatewayConfig, Scope } from "../config.js";
 
 /**
@@ -64,12 +65,21 @@ export class ApiKeyRegistry {
   }
 }
 
-/** The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-export function presentedKey(headers: Headers): string | null {
+/**
+ * The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`, in a Fetch `Headers` or a Node
+ * request's headers (HTTP, the WebSocket upgrade, file routes).
+ */
+export function presentedKey(headers: Pick<Headers, "get"> | IncomingHttpHeaders): string | null {
+  // Not `instanceof Headers`: Yoga's Fetch implementation may bring its own Headers class.
+  const get = (name: string): string | undefined => {
+    if (typeof headers.get === "function") return (headers as Pick<Headers, "get">).get(name) ?? undefined;
+    const value = (headers as IncomingHttpHeaders)[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
   // A blank X-API-Key (a client template with an empty variable) falls through to Authorization.
-  const apiKey = headers.get("x-api-key")?.trim();
+  const apiKey = get("x-api-key")?.trim();
   if (apiKey) return apiKey;
-  const authorization = headers.get("authorization");
+  const authorization = get("authorization");
   const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   return match?.[1] ?? null;
 }

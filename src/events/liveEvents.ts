@@ -114,10 +114,15 @@ export class LiveEvents {
       this.pollers.delete(key);
       this.supported.delete(key);
     }
-    for (const tenantId of this.deps.tenants.keys()) {
-      if (this.unlisten.has(tenantId)) continue;
-      this.unlisten.set(tenantId, await this.deps.bus.listen(tenantId, (event) => this.dropStale(event)));
-    }
+    // Subscribed together: with Redis, each waits for its own SUBSCRIBE acknowledgement.
+    const added = [...this.deps.tenants.keys()].filter((tenantId) => !this.unlisten.has(tenantId));
+    const stops = await Promise.all(
+      added.map((tenantId) => this.deps.bus.listen(tenantId, (event) => this.dropStale(event))),
+    );
+    added.forEach((tenantId, index) => {
+      const stop = stops[index];
+      if (stop) this.unlisten.set(tenantId, stop);
+    });
   }
 
   /** Completes every open subscription stream (graceful shutdown: SSE responses can then end). */

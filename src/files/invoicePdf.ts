@@ -55,11 +55,7 @@ export async function serveInvoicePdf(
   const globalId = INVOICE_PDF_ROUTE.exec(url.pathname)?.[1];
   if (!globalId) return sendError(res, 404, "NOT_FOUND", "No such file.");
 
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-  }
-  let principal: Principal | null = deps.keys.authenticate(presentedKey(headers));
+  let principal: Principal | null = deps.keys.authenticate(presentedKey(req.headers));
   if (!principal) {
     const tenantId = deps.signer.verify(url.pathname, url.searchParams);
     principal = tenantId

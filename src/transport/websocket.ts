@@ -5,7 +5,7 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { Principal } from "../auth/apiKeys.js";
+import { type Principal, presentedKey } from "../auth/apiKeys.js";
 import type { Logger } from "../logger.js";
 
 /**
@@ -43,17 +43,14 @@ export interface WebSocketOptions {
   connectionInitWaitTimeoutMs?: number;
 }
 
+/** `connectionParams.apiKey`, else the upgrade request's `Authorization` or `X-API-Key` header. */
 function keyFrom(
   params: Readonly<Record<string, unknown>> | undefined,
   request: IncomingMessage,
 ): string | null {
   const fromParams = params?.apiKey;
   if (typeof fromParams === "string" && fromParams.trim()) return fromParams.trim();
-  const apiKey = request.headers["x-api-key"];
-  if (typeof apiKey === "string" && apiKey.trim()) return apiKey.trim();
-  const authorization = request.headers.authorization;
-  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-  return match?.[1] ?? null;
+  return presentedKey(request.headers);
 }
 
 export function attachWebSockets(server: Server, options: WebSocketOptions) {
