@@ -138,6 +138,11 @@ export const configSchema = z
         /** Longer TTL for records that rarely change (company profiles, currency). */
         profileTtlMs: z.number().int().min(0).max(86_400_000).default(600_000),
         maxEntries: z.number().int().positive().default(10_000),
+        /**
+         * Query answers kept whole and given again while every upstream read behind them is still
+         * cached and current (no invalidation, no expiry); 0 turns that off.
+         */
+        maxAnswers: z.number().int().min(0).max(100_000).default(1_000),
       })
       .prefault({}),
     http: z

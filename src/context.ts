@@ -4,6 +4,7 @@ import type { Principal } from "./auth/apiKeys.js";
 import type { GatewayConfig, Scope } from "./config.js";
 import type { Datasource } from "./datasources/datasource.js";
 import type { SupportedSource, TenantUpstreams } from "./datasources/index.js";
+import { ReadLog } from "./datasources/readLog.js";
 import type { NodeRef, UnifiedNode } from "./datasources/unified.js";
 import type { SourceId } from "./errors.js";
 import type { EventFilter } from "./events/liveEvents.js";
@@ -49,6 +50,8 @@ export interface GatewayContext {
   partialErrors: GraphQLError[];
   /** The full record behind a reference, through the request's DataLoaders; null when missing. */
   load(ref: NodeRef): Promise<UnifiedNode | null>;
+  /** What this request read from the upstream caches: whether, and while when, its answer can be reused. */
+  reads: ReadLog;
   /** Forgets loaded records (each subscription event is resolved afresh, and after each write). */
   clearLoaders(): void;
   mutations: MutationServices;
@@ -76,7 +79,8 @@ export function createContextFactory(
     if (!tenant) throw new Error(`API key maps to unknown tenant ${principal.tenantId}`);
     // Every upstream call of this request carries its id and stops at its deadline. A subscription's
     // context outlives that deadline: each event it resolves (after clearLoaders) gets one of its own.
-    const scope = tenant.scope(requestId);
+    const reads = new ReadLog();
+    const scope = { ...tenant.scope(requestId), reads };
     let subscribed = false;
     const datasources = tenant.create(scope);
     return {
@@ -87,13 +91,19 @@ export function createContextFactory(
       datasources,
       limits,
       publicUrl,
-      signedLink: (path) => `${publicUrl}${path}?${signer.sign(tenant.tenantId, path)}`,
+      signedLink: (path) => {
+        // The signature expires: an answer holding one is never given again.
+        reads.notReusable("a signed link");
+        return `${publicUrl}${path}?${signer.sign(tenant.tenantId, path)}`;
+      },
       partialErrors: [],
       load: (ref) => datasources.get(ref.source)?.load(ref) ?? Promise.resolve(null),
       clearLoaders: () => {
         if (subscribed) scope.deadlineAt = tenant.scope(requestId).deadlineAt;
         for (const datasource of datasources.values()) datasource.clearLoaders();
+        reads.clear();
       },
+      reads,
       mutations,
       stillAuthorized: () => stillValid(principal),
       events: (filter) => {

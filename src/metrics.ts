@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RefusalObserver, UpstreamObserver } from "./datasources/http.js";
 import type { SourceId } from "./errors.js";
+import type { AnswerReuseOutcome } from "./plugins/useAnswerReuse.js";
 
 /**
  * The gateway's Prometheus metrics (`GET /metrics`): GraphQL operations, upstream requests with
@@ -55,6 +56,8 @@ export interface GatewayMetrics {
   rateLimited(): void;
   /** An upstream request the HTTP layer did not send (`HttpLayer.onRefusal`). */
   observeRefusal(event: Parameters<RefusalObserver>[0]): void;
+  /** What became of a query's answer (given again, kept, dropped as stale, not reusable). */
+  observeAnswerReuse(outcome: AnswerReuseOutcome): void;
   setCollectors(collectors: Partial<MetricsCollectors>): void;
   /** The Prometheus text exposition of this gateway's metrics and the process's. */
   render(): Promise<{ contentType: string; body: string }>;
@@ -153,6 +156,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     name: "upstream_cache_requests_total",
     help: "Upstream GETs served from the cross-request cache or an identical request in flight (hit), or sent upstream (miss).",
     labelNames: ["source", "result"] as const,
+    registers,
+  });
+  const answerReuse = new Counter({
+    name: "graphql_answer_reuse_total",
+    help: "Query answers given again without executing while their upstream reads were current (hit), executed and kept (stored), dropped because a read had changed (stale), or not kept (not_reusable).",
+    labelNames: ["outcome"] as const,
     registers,
   });
   const retries = new Counter({
@@ -272,6 +281,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
 
     observeRefusal(event) {
       refusals.inc({ source: sourceLabel(event.source), reason: event.kind });
+    },
+
+    observeAnswerReuse(outcome) {
+      answerReuse.inc({ outcome });
     },
 
     setCollectors(next) {

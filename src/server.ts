@@ -39,6 +39,7 @@ import {
   MemoryIdempotencyStore,
   RedisIdempotencyStore,
 } from "./mutations/idempotency.js";
+import { createAnswerReuse } from "./plugins/useAnswerReuse.js";
 import { useFieldSuggestions } from "./plugins/useFieldSuggestions.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { useMetrics } from "./plugins/useMetrics.js";
@@ -255,6 +256,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     logger,
   });
 
+  const answers = createAnswerReuse({
+    maxEntries: config.cache.maxAnswers,
+    // No answer outlives the longest an upstream read may be cached.
+    maxAgeMs: Math.max(config.cache.ttlMs, config.cache.profileTtlMs, 1),
+    onOutcome: (outcome) => metrics.observeAnswerReuse(outcome),
+  });
+
   const keys = new ApiKeyRegistry(config);
   // One budget per API key (shared by every instance through Redis), and one per client address
   // for requests whose key fails: guessing keys costs the guesser, not the tenants.
@@ -391,6 +399,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       usePartialErrors(),
       // After usePartialErrors: an operation that lost one source counts as partial.
       useMetrics(metrics),
+      // Last: an answer given again stops execution, which the plugins before it still see.
+      answers.plugin,
     ],
   });
 
@@ -555,6 +565,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       }
     }
     tenantConfigs = nextConfigs;
+    // Keys, scopes and upstream accounts may have changed what any kept answer would be.
+    answers.clear();
     endpoints.clear();
     for (const [tenantId, sources] of webhookEndpoints(next)) endpoints.set(tenantId, sources);
     await events.syncTenants();

@@ -78,11 +78,11 @@ describe("the context's request scope", () => {
   it("builds the request's datasources for its id and deadline; a query's deadline never moves", () => {
     const { tenant, created, cleared } = stubTenant();
     const context = contextFor(tenant);
-    expect(created).toEqual([{ requestId: "req-42", deadlineAt: 1_000 }]);
+    expect(created).toEqual([{ requestId: "req-42", deadlineAt: 1_000, reads: context.reads }]);
     // After a write, loaders are cleared: the request's deadline stays.
     context.clearLoaders();
     context.clearLoaders();
-    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 1_000 });
+    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 1_000, reads: context.reads });
     expect(cleared()).toBe(2);
   });
 
@@ -91,9 +91,9 @@ describe("the context's request scope", () => {
     const context = contextFor(tenant);
     context.events({ types: null, sources: null });
     context.clearLoaders();
-    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 2_000 });
+    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 2_000, reads: context.reads });
     context.clearLoaders();
-    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 3_000 });
+    expect(created[0]).toEqual({ requestId: "req-42", deadlineAt: 3_000, reads: context.reads });
     expect(created).toHaveLength(1);
   });
 });

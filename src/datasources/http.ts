@@ -20,6 +20,7 @@ import {
   type RateLimitPolicy,
   windowLabel,
 } from "./rateBudget.js";
+import type { ReadLog } from "./readLog.js";
 
 /**
  * The shared HTTP layer every datasource goes through. It owns what no datasource re-implements:
@@ -101,6 +102,8 @@ export interface RequestScope {
   requestId: string;
   /** Epoch ms after which no upstream attempt starts and none runs on. */
   deadlineAt: number;
+  /** Hears of every read, so the request's answer can be reused while they stay current. */
+  reads?: ReadLog;
 }
 
 /** What clients send requests through: the layer itself, or its facade for one request scope. */
@@ -112,6 +115,11 @@ export interface UpstreamHttp {
   ): Promise<UpstreamResponse>;
   invalidate(target: Pick<UpstreamTarget, "tenantId" | "source">, pathPrefix?: string): number;
   observe(observer: UpstreamObserver): () => void;
+  /**
+   * Tells the request's read log (if any) that what it read came from a cache a client keeps of
+   * its own (JobCloser's list snapshots), current while `current()` holds.
+   */
+  dependsOn?(current: () => boolean): void;
 }
 
 export interface HttpLayerOptions {
@@ -364,6 +372,7 @@ export class HttpLayer implements UpstreamHttp {
       request: (target, request, options = {}) => this.request(target, request, { ...options, scope }),
       invalidate: (target, pathPrefix) => this.invalidate(target, pathPrefix),
       observe: (observer) => this.observe(observer),
+      dependsOn: (current) => scope.reads?.dependsOn(current),
     };
   }
 
@@ -402,13 +411,16 @@ export class HttpLayer implements UpstreamHttp {
     const deadlineAt = options.scope?.deadlineAt ?? Date.now() + this.deadlineMs;
     const requestId = options.scope?.requestId;
     const ttl = options.ttlMs ?? this.options.cache.ttlMs;
+    const reads = options.scope?.reads;
     // lru-cache reads a TTL of 0 as "never expires": a zero TTL here means "do not cache".
     if (effectOf(request) !== "read" || !this.cache || ttl <= 0) {
+      reads?.notReusable(`${target.source} ${request.method} ${request.route} is not cached`);
       return this.send(target, request, new Deadline(deadlineAt), requestId);
     }
     const key = this.cacheKey(target, request);
     const hit = this.cache.get(key);
     if (hit) {
+      reads?.dependsOn(this.stillCached(key, hit));
       if (hit.settled) {
         this.notify(target, request, 200, "ok", 0, true);
         return hit.response;
@@ -424,6 +436,7 @@ export class HttpLayer implements UpstreamHttp {
       deadline,
       settled: false,
     };
+    reads?.dependsOn(this.stillCached(key, entry));
     // In flight the entry does not expire (the call always settles: every attempt has a timeout), so
     // identical GETs share it however slow the upstream is; freshness then counts from the answer.
     this.cache.set(key, entry, { ttl: 0 });
@@ -465,6 +478,11 @@ export class HttpLayer implements UpstreamHttp {
 
   private cacheKey(target: UpstreamTarget, request: UpstreamRequest): string {
     return `${target.tenantId}\u0000${target.source}\u0000${request.path}${buildQueryString(request.query)}`;
+  }
+
+  /** Whether `entry` is still the fresh answer under `key` (peek: a stale entry reads as absent). */
+  private stillCached(key: string, entry: CacheEntry): () => boolean {
+    return () => this.cache?.peek(key) === entry;
   }
 
   private dropEntry(key: string, entry: CacheEntry): void {

@@ -53,10 +53,16 @@ import {
 
 export type JobCloserCredentials = { email: string; password: string } | { zapierKey: string };
 
+interface SnapshotEntry {
+  /** Epoch ms; never while the list loads. */
+  expires: number;
+  records: Promise<unknown[]>;
+}
+
 /** Per-tenant state that outlives requests: the signed-in company and the list snapshots. */
 export class JobCloserSession {
   private company: Promise<string> | null = null;
-  private readonly snapshots = new Map<string, { expires: number; records: Promise<unknown[]> }>();
+  private readonly snapshots = new Map<string, SnapshotEntry>();
 
   constructor(
     readonly credentials: JobCloserCredentials,
@@ -76,18 +82,39 @@ export class JobCloserSession {
     return this.company;
   }
 
-  snapshot<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
-    const now = this.now();
+  /**
+   * The list under `key`: shared while it loads (so the callers of one request, one per parent, parse
+   * one answer once even with a TTL of 0), then for `snapshotTtlMs` after it arrived. `dependsOn`
+   * hears how to tell that the records returned are still the snapshot's (a request's read log).
+   */
+  snapshot<T>(
+    key: string,
+    load: () => Promise<T[]>,
+    dependsOn?: (current: () => boolean) => void,
+  ): Promise<T[]> {
     const cached = this.snapshots.get(key);
-    if (cached && cached.expires > now) return cached.records as Promise<T[]>;
+    if (cached && cached.expires > this.now()) {
+      dependsOn?.(this.stillCurrent(key, cached));
+      return cached.records as Promise<T[]>;
+    }
     // Expired snapshots are dropped as they are replaced; the map holds one entry per list and filter.
     const records = load();
-    const entry = { expires: now + this.snapshotTtlMs, records: records as Promise<unknown[]> };
+    const entry = { expires: Number.POSITIVE_INFINITY, records: records as Promise<unknown[]> };
     this.snapshots.set(key, entry);
-    records.catch(() => {
-      if (this.snapshots.get(key) === entry) this.snapshots.delete(key);
-    });
+    dependsOn?.(this.stillCurrent(key, entry));
+    records.then(
+      () => {
+        entry.expires = this.now() + this.snapshotTtlMs;
+      },
+      () => {
+        if (this.snapshots.get(key) === entry) this.snapshots.delete(key);
+      },
+    );
     return records;
+  }
+
+  private stillCurrent(key: string, entry: SnapshotEntry): () => boolean {
+    return () => this.snapshots.get(key) === entry && entry.expires > this.now();
   }
 
   /** Forgets the snapshots of lists whose `route?query` starts with `prefix` (all by default), after a write. */
@@ -474,13 +501,19 @@ export class JobCloserClient extends RestClient {
   ): Promise<T[]> {
     const companyId = await this.companyId();
     const query = { companyId, ...filter };
-    return this.session.snapshot(`${route}?${new URLSearchParams(definedOnly(query))}`, async () => {
-      onRequest?.();
-      const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
-      // The upstream should only return this company's records; the gateway makes sure.
-      return (records ?? []).filter((record) => record.CompanyId === companyId);
-    });
+    return this.session.snapshot(
+      `${route}?${new URLSearchParams(definedOnly(query))}`,
+      async () => {
+        onRequest?.();
+        const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
+        // The upstream should only return this company's records; the gateway makes sure.
+        return (records ?? []).filter((record) => record.CompanyId === companyId);
+      },
+      this.dependsOn,
+    );
   }
+
+  private readonly dependsOn = (current: () => boolean) => this.http.dependsOn?.(current);
 
   private async jobList<T>(
     route: string,
@@ -489,10 +522,14 @@ export class JobCloserClient extends RestClient {
     own: (records: T[], companyId: string) => T[],
   ): Promise<T[]> {
     const companyId = await this.companyId();
-    return this.session.snapshot(`${route}?${new URLSearchParams(definedOnly(query))}`, async () => {
-      const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
-      return own(records ?? [], companyId);
-    });
+    return this.session.snapshot(
+      `${route}?${new URLSearchParams(definedOnly(query))}`,
+      async () => {
+        const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
+        return own(records ?? [], companyId);
+      },
+      this.dependsOn,
+    );
   }
 
   private async getById<T>(
