@@ -19,8 +19,9 @@ import { type BenchUpstreams, startUpstreams, totalRequests } from "./support/si
  * The read-path benchmark: the five simulators with injected latency in this process, the gateway in
  * a child process, and for each query of a fixed set
  * - upstream requests for one execution with a cold cache, against the fewest the endpoints allow;
- * - p50/p99 latency under steady load with the cache off, against the critical-path ideal
- *   (sequential upstream round trips x injected latency);
+ * - p50/p99 latency with the cache off, against the critical-path ideal (sequential upstream round
+ *   trips x injected latency): one query at a time (the critical path and the gateway's own work:
+ *   the target's figure) and under steady load (queueing for the CPU of a small machine included);
  * then throughput of cached queries against bare graphql-yoga answering the same JSON from memory,
  * and the gateway's memory over a soak at steady load.
  */
@@ -48,12 +49,17 @@ export interface QueryFigures {
   roundTrips: number;
   roundTripsWhy: string;
   idealMs: number;
+  /** One query at a time: its latency is the critical path plus the gateway's own work. */
+  single: LoadResult;
+  /** `connections` at once: latency under load (queueing for the CPU included). */
   load: LoadResult;
-  /** p50 / idealMs; null when the ideal is 0 ms. */
+  /** single p50 / idealMs; null when the ideal is 0 ms. The target's figure. */
   p50OverIdeal: number | null;
+  /** load p50 / idealMs: the same under steady load. */
+  loadedP50OverIdeal: number | null;
   /**
-   * p50 minus the calibration p50 for each round trip: roughly what the gateway itself adds, since
-   * the simulators and the load generator already add some milliseconds to every round trip.
+   * single p50 minus the calibration's single p50 for each round trip: roughly what the gateway
+   * itself adds, since the simulators and the load generator already add some to every round trip.
    */
   p50AboveFloorMs: number;
   /** Upstream requests per answered query over the whole measured load. */
@@ -62,10 +68,15 @@ export interface QueryFigures {
 
 export interface ThroughputFigures {
   query: string;
+  /** The gateway as configured by default: a repeated answer is given again (answer reuse). */
   gateway: LoadResult;
+  /** The gateway with answer reuse off: every query executed over the upstream cache. */
+  executing: LoadResult;
   bareYoga: LoadResult;
   /** gateway / bare yoga requests per second. */
   ratio: number;
+  /** executing / bare yoga requests per second. */
+  executingRatio: number;
   /** Upstream requests while the gateway was measured (0: the cache answered everything). */
   upstreamRequestsDuringRun: number;
 }
@@ -91,8 +102,11 @@ export interface SoakFigures {
 /** The floor under every latency figure: the same load straight at a simulator, no gateway. */
 export interface CalibrationFigures {
   target: string;
+  /** One request at a time. */
+  single: LoadResult;
+  /** `connections` at once. */
   load: LoadResult;
-  /** p50 minus the injected latency: what the simulator and the load generator add to one round trip. */
+  /** single p50 minus the injected latency: what the simulator and the load generator add to one round trip. */
   p50OverheadMs: number;
 }
 
@@ -121,11 +135,15 @@ interface RunningGateway {
 
 function gatewayConfig(
   upstreams: BenchUpstreams,
-  cache: { ttlMs?: number; jobcloserListCacheTtlMs?: number },
+  cache: { ttlMs?: number; maxAnswers?: number; jobcloserListCacheTtlMs?: number },
 ) {
+  const cacheConfig = {
+    ...(cache.ttlMs !== undefined ? { ttlMs: cache.ttlMs } : {}),
+    ...(cache.maxAnswers !== undefined ? { maxAnswers: cache.maxAnswers } : {}),
+  };
   return {
     server: { host: "127.0.0.1", port: 0, graphiql: false },
-    ...(cache.ttlMs !== undefined ? { cache: { ttlMs: cache.ttlMs } } : {}),
+    cache: cacheConfig,
     // The gateway's own per-key limit would cap the load generator, not measure the gateway; and the
     // simulators' limits are lifted, so budgets at the documented limits (CleverInvo's 120 a minute)
     // would only make the load wait.
@@ -214,6 +232,7 @@ async function measureLatency(
     connections: settings.connections,
   };
   await runLoad({ ...loadOptions, durationSeconds: settings.warmupSeconds });
+  const single = await runLoad({ ...loadOptions, connections: 1, durationSeconds: settings.durationSeconds });
   upstreams.resetCounts();
   const load = await runLoad({ ...loadOptions, durationSeconds: settings.durationSeconds });
   return {
@@ -226,15 +245,18 @@ async function measureLatency(
     roundTrips: roundTrips.value,
     roundTripsWhy: roundTrips.why,
     idealMs,
+    single,
     load,
-    p50OverIdeal: idealMs > 0 ? round2(load.latencyMs.p50 / idealMs) : null,
-    p50AboveFloorMs: round1(load.latencyMs.p50 - roundTrips.value * calibration.load.latencyMs.p50),
+    p50OverIdeal: idealMs > 0 ? round2(single.latencyMs.p50 / idealMs) : null,
+    loadedP50OverIdeal: idealMs > 0 ? round2(load.latencyMs.p50 / idealMs) : null,
+    p50AboveFloorMs: round1(single.latencyMs.p50 - roundTrips.value * calibration.single.latencyMs.p50),
     upstreamRequestsPerQueryUnderLoad: round2(totalRequests(upstreams.counts()) / Math.max(1, load.sent)),
   };
 }
 
 async function measureThroughput(
   gateway: RunningGateway,
+  executing: RunningGateway,
   upstreams: BenchUpstreams,
   query: BenchQuery,
   settings: ReadSettings,
@@ -273,13 +295,24 @@ async function measureThroughput(
       durationSeconds: settings.durationSeconds,
     });
     const upstreamRequestsDuringRun = totalRequests(upstreams.counts());
+    if ((await postGraphQL(executing.url, API_KEY, request)) !== answer) {
+      throw new Error(`the gateway without answer reuse does not answer "${query.id}" as with it`);
+    }
+    await runLoad({ ...options, url: executing.url, durationSeconds: settings.warmupSeconds });
+    const executingLoad = await runLoad({
+      ...options,
+      url: executing.url,
+      durationSeconds: settings.durationSeconds,
+    });
     await runLoad({ ...options, url: bareUrl, durationSeconds: settings.warmupSeconds });
     const bareLoad = await runLoad({ ...options, url: bareUrl, durationSeconds: settings.durationSeconds });
     return {
       query: query.id,
       gateway: gatewayLoad,
+      executing: executingLoad,
       bareYoga: bareLoad,
       ratio: round2(gatewayLoad.requestsPerSecond / bareLoad.requestsPerSecond),
+      executingRatio: round2(executingLoad.requestsPerSecond / bareLoad.requestsPerSecond),
       upstreamRequestsDuringRun,
     };
   } finally {
@@ -343,11 +376,13 @@ async function calibrate(upstreams: BenchUpstreams, settings: ReadSettings): Pro
     connections: settings.connections,
   };
   await runGetLoad({ ...options, durationSeconds: settings.warmupSeconds });
+  const single = await runGetLoad({ ...options, connections: 1, durationSeconds: settings.durationSeconds });
   const load = await runGetLoad({ ...options, durationSeconds: settings.durationSeconds });
   return {
     target: "CleanItAll GET /jobs?limit=50 straight at the simulator",
+    single,
     load,
-    p50OverheadMs: round1(load.latencyMs.p50 - settings.latencyMs),
+    p50OverheadMs: round1(single.latencyMs.p50 - settings.latencyMs),
   };
 }
 
@@ -386,19 +421,30 @@ export async function runRead(
 
     // Warm: the same upstream GETs are reused for the TTL (and JobCloser's lists for theirs).
     const warm = gatewayConfig(upstreams, { ttlMs: WARM_TTL_MS, jobcloserListCacheTtlMs: WARM_TTL_MS });
-    const throughput: ThroughputFigures[] = [];
-    await withGateway(warm, async (gateway) => {
-      for (const query of [CACHED_QUERY, ...THROUGHPUT_QUERIES]) {
-        await postGraphQL(gateway.url, API_KEY, query.request(upstreams));
-      }
-      const counted = await countOneExecution(gateway, upstreams, CACHED_QUERY);
-      progress(`read: ${CACHED_QUERY.id}`);
-      queries.push(await measureLatency(gateway, upstreams, CACHED_QUERY, counted, settings, calibration));
-      for (const query of THROUGHPUT_QUERIES) {
-        progress(`throughput: ${query.id}, gateway (warm cache) vs bare graphql-yoga`);
-        throughput.push(await measureThroughput(gateway, upstreams, query, settings));
-      }
+    // The same, executing every query: what answer reuse saves, and what execution alone costs.
+    const warmExecuting = gatewayConfig(upstreams, {
+      ttlMs: WARM_TTL_MS,
+      maxAnswers: 0,
+      jobcloserListCacheTtlMs: WARM_TTL_MS,
     });
+    const throughput: ThroughputFigures[] = [];
+    await withGateway(warm, (gateway) =>
+      withGateway(warmExecuting, async (executing) => {
+        for (const query of [CACHED_QUERY, ...THROUGHPUT_QUERIES]) {
+          await postGraphQL(gateway.url, API_KEY, query.request(upstreams));
+          await postGraphQL(executing.url, API_KEY, query.request(upstreams));
+        }
+        const counted = await countOneExecution(gateway, upstreams, CACHED_QUERY);
+        progress(`read: ${CACHED_QUERY.id}`);
+        queries.push(await measureLatency(gateway, upstreams, CACHED_QUERY, counted, settings, calibration));
+        for (const query of THROUGHPUT_QUERIES) {
+          progress(
+            `throughput: ${query.id}, gateway (warm cache, with and without answer reuse) vs bare graphql-yoga`,
+          );
+          throughput.push(await measureThroughput(gateway, executing, upstreams, query, settings));
+        }
+      }),
+    );
 
     // Soak: the production defaults (5 s cache, 60 s JobCloser lists), every query of the set in turn.
     progress(`soak: ${settings.soakSeconds} s at ${settings.connections} connections`);
@@ -412,6 +458,10 @@ export async function runRead(
         gateway: {
           cold: { cache: { ttlMs: 0 }, jobcloserListCacheTtlMs: 0 },
           warm: { cache: { ttlMs: WARM_TTL_MS }, jobcloserListCacheTtlMs: WARM_TTL_MS },
+          warmExecuting: {
+            cache: { ttlMs: WARM_TTL_MS, maxAnswers: 0 },
+            jobcloserListCacheTtlMs: WARM_TTL_MS,
+          },
           soak: "defaults (cache.ttlMs 5000, jobcloser listCacheTtlMs 60000)",
           rateLimit: { requestsPerMinute: 1_000_000, burst: 100_000 },
           http: { rateBudgets: false },

@@ -7,7 +7,7 @@ import { createJobCloserSim, JOBCLOSER_DEMO_USER } from "./jobcloser/index.js";
 
 /**
  * `npm run sim`: the upstream simulators standalone, on fixed ports, with the references' rate
- * limits. Flags: `--latency <ms>` adds latency to every request; `--relaxed-limits` raises the
+ * limits. Flags: `--latency <ms>` makes every answer take that long; `--relaxed-limits` raises the
  * rate limits 100-fold. Counters and faults are driven over HTTP: `GET /__sim/stats`,
  * `POST /__sim/faults {"kind":"status","status":503,"probability":0.2}`, `DELETE /__sim/faults`,
  * `POST /__sim/latency {"ms":20}`, `POST /__sim/reset`.

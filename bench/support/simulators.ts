@@ -26,8 +26,8 @@ import type { Simulator } from "../../sim/core/simulator.js";
 import { createJobCloserSim, JOBCLOSER_DEMO_USER, type JobCloserSim } from "../../sim/jobcloser/index.js";
 
 /**
- * The five upstream simulators in the bench process, each on port 0, with the same latency added to
- * every request. Their clocks are pinned just after the seed anchor (as the end-to-end tests do), so
+ * The five upstream simulators in the bench process, each on port 0, every answer taking the same
+ * latency (the simulator's own work included, as an upstream's would be). Their clocks are pinned just after the seed anchor (as the end-to-end tests do), so
  * the seeded data and therefore every request count read the same on any day; a pinned clock never
  * opens a new rate-limit window, so the limits are raised past anything a run can send.
  */

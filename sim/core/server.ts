@@ -153,6 +153,7 @@ export class SimControl {
     this.requests.length = 0;
   }
 
+  /** How long every answer takes at least, the simulator's own work included (a slow upstream). */
   setLatency(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new Error(`latency must be a non-negative number, got ${ms}`);
     this.latencyMs = ms;
@@ -280,9 +281,16 @@ export class SimServer {
     const route = pathMatches.find((candidate) => candidate.method === method);
     const routeKey = route ? route.key : `${method} <unmatched>`;
     const fault = this.control.admit(method, routeKey, url.pathname, url.search);
+    // The latency is how long the upstream takes to answer, its own work included: the answer is
+    // computed at once and sent when the latency is up (or when computed, if that took longer).
+    const answerAt = performance.now() + this.control.latency;
+    const whenDue = async () => {
+      const wait = answerAt - performance.now();
+      if (wait > 0) await sleep(wait);
+    };
 
-    if (this.control.latency > 0) await sleep(this.control.latency);
     if (fault) {
+      await whenDue();
       switch (fault.kind) {
         case "drop":
           socket.destroy();
@@ -313,6 +321,7 @@ export class SimServer {
         pathMatches.length > 0 && this.options.methodNotAllowed
           ? this.options.methodNotAllowed(unmatched)
           : this.options.notFound(unmatched);
+      await whenDue();
       this.send(res, answer);
       return;
     }
@@ -321,7 +330,9 @@ export class SimServer {
     route.paramNames.forEach((name, index) => {
       params[name] = decodeURIComponent(match?.[index + 1] ?? "");
     });
-    this.send(res, await route.handler({ ...baseRequest, params, routeKey }));
+    const answer = await route.handler({ ...baseRequest, params, routeKey });
+    await whenDue();
+    this.send(res, answer);
   }
 
   private controlRequest(method: string, action: string, rawBody: Buffer): SimResponse {

@@ -9,9 +9,14 @@ import { z } from "zod";
 const id = z.string().regex(/^[0-9a-f]{30}$/, "expected a 30-char hex id");
 const nullableId = id.nullable();
 const nullableString = z.string().nullable();
+// §2: seconds and a UTC offset (`2019-05-02T10:16:42-05:00`); a fraction or `Z` is accepted too. A
+// pattern, not Date.parse: every record of a whole-company list carries several of these.
 const datetime = z
   .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), "expected an ISO 8601 timestamp");
+  .regex(
+    /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,7})?(Z|[+-]([01]\d|1[0-4]):[0-5]\d)$/,
+    "expected an ISO 8601 timestamp with a UTC offset",
+  );
 
 const audit = {
   DateCreated: datetime,
