@@ -119,7 +119,7 @@ export interface UpstreamHttp {
    * Tells the request's read log (if any) that what it read came from a cache a client keeps of
    * its own (JobCloser's list snapshots), current while `current()` holds.
    */
-  dependsOn?(current: () => boolean): void;
+  dependsOn?(current: () => boolean, lifeMs: number): void;
 }
 
 export interface HttpLayerOptions {
@@ -173,6 +173,8 @@ export type UpstreamObserver = (event: {
 }) => void;
 
 interface CacheEntry {
+  /** Tells this entry from a later one under the same key, without holding on to either. */
+  version: number;
   response: Promise<UpstreamResponse>;
   /** The shared call's deadline: the latest of its waiters'. */
   deadline: Deadline;
@@ -313,6 +315,7 @@ function flattenHeaders(headers: Dispatcher.ResponseData["headers"]): Record<str
 export class HttpLayer implements UpstreamHttp {
   private readonly dispatchers = new Map<string, Dispatcher>();
   private readonly cache: LRUCache<string, CacheEntry> | null;
+  private cacheVersions = 0;
   private readonly observers: UpstreamObserver[] = [];
   private readonly rateBudgets: RateBudgets | null;
   private readonly circuitBreakers: CircuitBreakers | null;
@@ -372,7 +375,7 @@ export class HttpLayer implements UpstreamHttp {
       request: (target, request, options = {}) => this.request(target, request, { ...options, scope }),
       invalidate: (target, pathPrefix) => this.invalidate(target, pathPrefix),
       observe: (observer) => this.observe(observer),
-      dependsOn: (current) => scope.reads?.dependsOn(current),
+      dependsOn: (current, lifeMs) => scope.reads?.dependsOn(current, lifeMs),
     };
   }
 
@@ -420,7 +423,9 @@ export class HttpLayer implements UpstreamHttp {
     const key = this.cacheKey(target, request);
     const hit = this.cache.get(key);
     if (hit) {
-      reads?.dependsOn(this.stillCached(key, hit));
+      // A settled entry has what is left of its TTL; one in flight, its whole TTL once it settles.
+      const left = this.cache.getRemainingTTL(key);
+      reads?.dependsOn(this.stillCached(key, hit.version), Number.isFinite(left) ? left : ttl);
       if (hit.settled) {
         this.notify(target, request, 200, "ok", 0, true);
         return hit.response;
@@ -432,11 +437,12 @@ export class HttpLayer implements UpstreamHttp {
     }
     const deadline = new Deadline(deadlineAt);
     const entry: CacheEntry = {
+      version: ++this.cacheVersions,
       response: this.send(target, request, deadline, requestId),
       deadline,
       settled: false,
     };
-    reads?.dependsOn(this.stillCached(key, entry));
+    reads?.dependsOn(this.stillCached(key, entry.version), ttl);
     // In flight the entry does not expire (the call always settles: every attempt has a timeout), so
     // identical GETs share it however slow the upstream is; freshness then counts from the answer.
     this.cache.set(key, entry, { ttl: 0 });
@@ -480,9 +486,9 @@ export class HttpLayer implements UpstreamHttp {
     return `${target.tenantId}\u0000${target.source}\u0000${request.path}${buildQueryString(request.query)}`;
   }
 
-  /** Whether `entry` is still the fresh answer under `key` (peek: a stale entry reads as absent). */
-  private stillCached(key: string, entry: CacheEntry): () => boolean {
-    return () => this.cache?.peek(key) === entry;
+  /** Whether the entry `version` is still the fresh answer under `key` (peek: a stale entry reads as absent). */
+  private stillCached(key: string, version: number): () => boolean {
+    return () => this.cache?.peek(key)?.version === version;
   }
 
   private dropEntry(key: string, entry: CacheEntry): void {

@@ -27,6 +27,8 @@ export type AnswerReuseOutcome =
 export interface AnswerReuseOptions {
   /** Answers kept (least recently used ones go first); 0 turns reuse off. */
   maxEntries: number;
+  /** The most their JSON may add up to (default 64 MiB); an answer larger than a tenth of it is not kept. */
+  maxBytes?: number;
   /** An upper bound on any answer's life, whatever its reads say. */
   maxAgeMs: number;
   onOutcome?(outcome: AnswerReuseOutcome): void;
@@ -39,14 +41,25 @@ export interface AnswerReuse {
 }
 
 interface KeptAnswer {
-  result: ExecutionResult;
+  /** The result with its JSON rendered once (Yoga serializes through `stringify` when a result has one). */
+  result: ExecutionResult & { stringify: () => string };
+  json: string;
   dependencies: ReadonlyArray<() => boolean>;
 }
 
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
 export function createAnswerReuse(options: AnswerReuseOptions): AnswerReuse {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const answers =
     options.maxEntries > 0
-      ? new LRUCache<string, KeptAnswer>({ max: options.maxEntries, ttl: options.maxAgeMs })
+      ? new LRUCache<string, KeptAnswer>({
+          max: options.maxEntries,
+          maxSize: maxBytes,
+          // UTF-16 code units: near enough to bytes for a bound.
+          sizeCalculation: (answer) => Math.max(1, answer.json.length),
+          ttl: options.maxAgeMs,
+        })
       : null;
   // Yoga hands the same parsed document for the same query text, so identity names it cheaply.
   const documentIds = new WeakMap<DocumentNode, number>();
@@ -98,7 +111,14 @@ export function createAnswerReuse(options: AnswerReuseOptions): AnswerReuse {
             report("not_reusable");
             return;
           }
-          answers.set(key, { result, dependencies });
+          const json = JSON.stringify(result);
+          if (json.length > maxBytes / 10) {
+            report("not_reusable");
+            return;
+          }
+          const kept: KeptAnswer = { result: { ...result, stringify: () => json }, json, dependencies };
+          // It goes with its shortest-lived read: a kept answer never outlives what it was built from.
+          answers.set(key, kept, { ttl: Math.max(1, Math.min(options.maxAgeMs, reads.lifeMs)) });
           report("stored");
         },
       };

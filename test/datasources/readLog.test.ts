@@ -12,28 +12,32 @@ describe("ReadLog", () => {
   it("keeps every dependency until something uncached makes the answer not reusable", () => {
     const log = new ReadLog();
     let fresh = true;
-    log.dependsOn(() => fresh);
-    log.dependsOn(() => true);
+    expect(log.lifeMs).toBe(Number.POSITIVE_INFINITY);
+    log.dependsOn(() => fresh, 5_000);
+    log.dependsOn(() => true, 60_000);
     expect(log.whyNotReusable).toBeNull();
+    // The answer lives no longer than its shortest-lived read.
+    expect(log.lifeMs).toBe(5_000);
     const dependencies = log.dependencies();
     expect(dependencies.map((current) => current())).toEqual([true, true]);
     fresh = false;
     expect(dependencies.map((current) => current())).toEqual([false, true]);
 
     log.notReusable("cleverinvo GET /v1/invoices is not cached");
-    log.dependsOn(() => true);
+    log.dependsOn(() => true, 1_000);
     expect(log.whyNotReusable).toBe("cleverinvo GET /v1/invoices is not cached");
     expect(log.dependencies()).toEqual([]);
     log.clear();
     expect(log.whyNotReusable).toBeNull();
     expect(log.dependencies()).toEqual([]);
+    expect(log.lifeMs).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("gives up past MAX_READS: checking would cost more than executing", () => {
     const log = new ReadLog();
-    for (let i = 0; i < ReadLog.MAX_READS; i++) log.dependsOn(() => true);
+    for (let i = 0; i < ReadLog.MAX_READS; i++) log.dependsOn(() => true, 5_000);
     expect(log.whyNotReusable).toBeNull();
-    log.dependsOn(() => true);
+    log.dependsOn(() => true, 5_000);
     expect(log.whyNotReusable).toBe(`more than ${ReadLog.MAX_READS} cached reads`);
   });
 });
@@ -67,10 +71,18 @@ describe("JobCloserSession snapshots", () => {
     let now = 1_000;
     const session = new JobCloserSession(credentials, 60_000, () => now);
     const checks: Array<() => boolean> = [];
-    const record = (current: () => boolean) => checks.push(current);
+    const lives: number[] = [];
+    const record = (current: () => boolean, lifeMs: number) => {
+      checks.push(current);
+      lives.push(lifeMs);
+    };
     await session.snapshot("/customers/getall?companyId=c1", () => Promise.resolve(["x"]), record);
+    now += 15_000;
     await session.snapshot("/customers/getall?companyId=c1", () => Promise.resolve(["y"]), record);
     expect(checks.map((current) => current())).toEqual([true, true]);
+    // A fresh list stands for the whole TTL; one read later, for what is left of it.
+    expect(lives).toEqual([60_000, 45_000]);
+    now -= 15_000;
     now += 60_000;
     expect(checks.map((current) => current())).toEqual([false, false]);
 

@@ -54,6 +54,7 @@ import {
 export type JobCloserCredentials = { email: string; password: string } | { zapierKey: string };
 
 interface SnapshotEntry {
+  version: number;
   /** Epoch ms; never while the list loads. */
   expires: number;
   records: Promise<unknown[]>;
@@ -63,6 +64,7 @@ interface SnapshotEntry {
 export class JobCloserSession {
   private company: Promise<string> | null = null;
   private readonly snapshots = new Map<string, SnapshotEntry>();
+  private versions = 0;
 
   constructor(
     readonly credentials: JobCloserCredentials,
@@ -90,18 +92,23 @@ export class JobCloserSession {
   snapshot<T>(
     key: string,
     load: () => Promise<T[]>,
-    dependsOn?: (current: () => boolean) => void,
+    dependsOn?: (current: () => boolean, lifeMs: number) => void,
   ): Promise<T[]> {
     const cached = this.snapshots.get(key);
-    if (cached && cached.expires > this.now()) {
-      dependsOn?.(this.stillCurrent(key, cached));
+    const now = this.now();
+    if (cached && cached.expires > now) {
+      dependsOn?.(this.stillCurrent(key, cached), cached.expires - now);
       return cached.records as Promise<T[]>;
     }
     // Expired snapshots are dropped as they are replaced; the map holds one entry per list and filter.
     const records = load();
-    const entry = { expires: Number.POSITIVE_INFINITY, records: records as Promise<unknown[]> };
+    const entry: SnapshotEntry = {
+      version: ++this.versions,
+      expires: Number.POSITIVE_INFINITY,
+      records: records as Promise<unknown[]>,
+    };
     this.snapshots.set(key, entry);
-    dependsOn?.(this.stillCurrent(key, entry));
+    dependsOn?.(this.stillCurrent(key, entry), this.snapshotTtlMs);
     records.then(
       () => {
         entry.expires = this.now() + this.snapshotTtlMs;
@@ -113,8 +120,13 @@ export class JobCloserSession {
     return records;
   }
 
+  /** Holds the version, not the entry: a kept answer must not keep an old list's records alive. */
   private stillCurrent(key: string, entry: SnapshotEntry): () => boolean {
-    return () => this.snapshots.get(key) === entry && entry.expires > this.now();
+    const { version } = entry;
+    return () => {
+      const current = this.snapshots.get(key);
+      return current?.version === version && current.expires > this.now();
+    };
   }
 
   /** Forgets the snapshots of lists whose `route?query` starts with `prefix` (all by default), after a write. */
@@ -513,7 +525,8 @@ export class JobCloserClient extends RestClient {
     );
   }
 
-  private readonly dependsOn = (current: () => boolean) => this.http.dependsOn?.(current);
+  private readonly dependsOn = (current: () => boolean, lifeMs: number) =>
+    this.http.dependsOn?.(current, lifeMs);
 
   private async jobList<T>(
     route: string,
