@@ -111,7 +111,8 @@ function printRead(read: ReadResults): { failed: number } {
   console.log(
     `calibration: ${calibration.target}: p50 ${calibration.single.latencyMs.p50} ms one at a time, ` +
       `${calibration.load.latencyMs.p50} ms at ${connections} connections, for ${read.settings.latencyMs} ms injected ` +
-      `(+${calibration.p50OverheadMs} ms before any gateway work)`,
+      `(+${calibration.p50OverheadMs} ms before any gateway work); through a bare proxy process: ` +
+      `p50 ${calibration.proxy.single.latencyMs.p50} ms one at a time, ${calibration.proxy.load.latencyMs.p50} ms at ${connections}`,
   );
   console.table(
     read.queries.map((row) => ({
@@ -124,6 +125,7 @@ function printRead(read: ReadResults): { failed: number } {
       "p50 ms": row.single.latencyMs.p50,
       "p50/ideal": format(row.p50OverIdeal),
       "above floor ms": row.p50AboveFloorMs,
+      "above proxy ms": row.p50AboveProxyMs,
       [`p50 ms x${connections}`]: row.load.latencyMs.p50,
       [`p99 ms x${connections}`]: row.load.latencyMs.p99,
       [`p50/ideal x${connections}`]: format(row.loadedP50OverIdeal),

@@ -62,6 +62,8 @@ export interface QueryFigures {
    * itself adds, since the simulators and the load generator already add some to every round trip.
    */
   p50AboveFloorMs: number;
+  /** single p50 minus the bare proxy's single p50 for each round trip: the gateway's own work, roughly. */
+  p50AboveProxyMs: number;
   /** Upstream requests per answered query over the whole measured load. */
   upstreamRequestsPerQueryUnderLoad: number;
 }
@@ -108,6 +110,11 @@ export interface CalibrationFigures {
   load: LoadResult;
   /** single p50 minus the injected latency: what the simulator and the load generator add to one round trip. */
   p50OverheadMs: number;
+  /**
+   * The same GET through a bare HTTP proxy in its own process (no GraphQL, no parsing): what any
+   * process between the load generator and an upstream costs on this machine.
+   */
+  proxy: { single: LoadResult; load: LoadResult; p50OverheadMs: number };
 }
 
 export interface ReadResults {
@@ -250,6 +257,7 @@ async function measureLatency(
     p50OverIdeal: idealMs > 0 ? round2(single.latencyMs.p50 / idealMs) : null,
     loadedP50OverIdeal: idealMs > 0 ? round2(load.latencyMs.p50 / idealMs) : null,
     p50AboveFloorMs: round1(single.latencyMs.p50 - roundTrips.value * calibration.single.latencyMs.p50),
+    p50AboveProxyMs: round1(single.latencyMs.p50 - roundTrips.value * calibration.proxy.single.latencyMs.p50),
     upstreamRequestsPerQueryUnderLoad: round2(totalRequests(upstreams.counts()) / Math.max(1, load.sent)),
   };
 }
@@ -378,12 +386,34 @@ async function calibrate(upstreams: BenchUpstreams, settings: ReadSettings): Pro
   await runGetLoad({ ...options, durationSeconds: settings.warmupSeconds });
   const single = await runGetLoad({ ...options, connections: 1, durationSeconds: settings.durationSeconds });
   const load = await runGetLoad({ ...options, durationSeconds: settings.durationSeconds });
-  return {
-    target: "CleanItAll GET /jobs?limit=50 straight at the simulator",
-    single,
-    load,
-    p50OverheadMs: round1(single.latencyMs.p50 - settings.latencyMs),
-  };
+
+  const proxy = await startChild("bare proxy process", new URL("./support/proxyProcess.ts", import.meta.url));
+  try {
+    const { url } = started.parse(
+      await proxy.request({ cmd: "start", upstream: upstreams.cleanitall.baseUrl }, "start"),
+    );
+    const through = { ...options, url: `${url}/jobs?limit=50` };
+    await runGetLoad({ ...through, durationSeconds: settings.warmupSeconds });
+    const proxySingle = await runGetLoad({
+      ...through,
+      connections: 1,
+      durationSeconds: settings.durationSeconds,
+    });
+    const proxyLoad = await runGetLoad({ ...through, durationSeconds: settings.durationSeconds });
+    return {
+      target: "CleanItAll GET /jobs?limit=50 straight at the simulator",
+      single,
+      load,
+      p50OverheadMs: round1(single.latencyMs.p50 - settings.latencyMs),
+      proxy: {
+        single: proxySingle,
+        load: proxyLoad,
+        p50OverheadMs: round1(proxySingle.latencyMs.p50 - settings.latencyMs),
+      },
+    };
+  } finally {
+    await proxy.stop();
+  }
 }
 
 async function withGateway<T>(config: unknown, run: (gateway: RunningGateway) => Promise<T>): Promise<T> {
