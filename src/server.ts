@@ -47,6 +47,7 @@ import { usePartialErrors } from "./plugins/usePartialErrors.js";
 import { useQueryLimits } from "./plugins/useQueryLimits.js";
 import { useQuerySize } from "./plugins/useQuerySize.js";
 import { schema } from "./schema/index.js";
+import { readBodyForYoga } from "./transport/requestBody.js";
 import { attachWebSockets, type WebSocketInitialContext } from "./transport/websocket.js";
 
 /**
@@ -536,7 +537,18 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           return;
         }
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        yoga.handle(req, res);
+        if (req.method !== "POST") {
+          yoga.handle(req, res);
+          return;
+        }
+        // Read here rather than streamed through a Fetch Request: a measurable share of a request.
+        readBodyForYoga(req).then(
+          () => yoga.handle(req, res),
+          () => {
+            // The client went away mid-body: nobody to answer.
+            req.destroy();
+          },
+        );
       },
       (error: unknown) => {
         logger.error({ err: error }, "rate limiter failed");

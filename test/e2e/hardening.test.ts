@@ -217,6 +217,9 @@ describe("bad input of every kind, then a normal query", () => {
       message: /^POST body sent invalid JSON\.$/,
     },
     { name: "no query", send: () => raw('{"query": 5}'), status: 400, code: "BAD_REQUEST" },
+    { name: "empty object", send: () => raw("{}"), status: 400, code: "BAD_REQUEST" },
+    { name: "JSON null", send: () => raw("null"), status: 400, code: "BAD_REQUEST" },
+    { name: "empty body", send: () => raw(""), status: 400, code: "BAD_REQUEST" },
     {
       name: "wrong content type",
       send: () => raw('{"query":"{ sources }"}', "text/plain"),
