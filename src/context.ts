@@ -50,7 +50,7 @@ export interface GatewayContext {
   partialErrors: GraphQLError[];
   /** The full record behind a reference, through the request's DataLoaders; null when missing. */
   load(ref: NodeRef): Promise<UnifiedNode | null>;
-  /** What this request read from the upstream caches: whether, and while when, its answer can be reused. */
+  /** What this request read from the upstream caches: whether its answer can be reused, and until when. */
   reads: ReadLog;
   /** Forgets loaded records (each subscription event is resolved afresh, and after each write). */
   clearLoaders(): void;
