@@ -10,9 +10,15 @@ import type { IncomingMessage } from "node:http";
 export function readBodyForYoga(req: IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.once("error", reject);
+    // A client gone mid-body may close the request without an error: nothing is left to wait for.
+    req.once("close", () => {
+      if (!ended) reject(new Error("the request closed before its body ended"));
+    });
     req.once("end", () => {
+      ended = true;
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       if (raw.length > 0) (req as IncomingMessage & { body?: unknown }).body = parsedOrRaw(raw);
       resolve();

@@ -53,3 +53,28 @@ describe("readBodyForYoga", () => {
     expect(await post("")).toEqual({ kind: "unset" });
   });
 });
+
+describe("readBodyForYoga when the client goes away", () => {
+  it("settles (rejects) instead of waiting for a body that will never end", async () => {
+    const { connect } = await import("node:net");
+    let settled: Promise<string> = Promise.resolve("not called");
+    const cut = createServer((req) => {
+      settled = readBodyForYoga(req).then(
+        () => "resolved",
+        (error: Error) => error.message,
+      );
+    });
+    await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+    const { port } = cut.address() as AddressInfo;
+    const socket = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":',
+    );
+    await new Promise<void>((resolve) => cut.once("request", () => resolve()));
+    socket.destroy();
+    // Node reports the reset as an `aborted` error; a bare close is caught as well.
+    expect(await settled).toMatch(/^(aborted|the request closed before its body ended)$/);
+    await new Promise<void>((resolve) => cut.close(() => resolve()));
+  });
+});
