@@ -114,6 +114,12 @@ function printRead(read: ReadResults): { failed: number } {
       `(+${calibration.p50OverheadMs} ms before any gateway work); through a bare proxy process: ` +
       `p50 ${calibration.proxy.single.latencyMs.p50} ms one at a time, ${calibration.proxy.load.latencyMs.p50} ms at ${connections}`,
   );
+  const { passthrough } = read;
+  console.log(
+    `passthrough: ${passthrough.query} by graphql-yoga fetching and mapping by hand: p50 ${passthrough.single.latencyMs.p50} ms ` +
+      `one at a time, ${passthrough.load.latencyMs.p50} ms at ${connections}; the gateway right after: ` +
+      `${passthrough.gatewaySingle.latencyMs.p50} ms (+${passthrough.gatewayAboveMs} ms for its own features)`,
+  );
   console.table(
     read.queries.map((row) => ({
       query: row.query,
@@ -162,6 +168,9 @@ function printRead(read: ReadResults): { failed: number } {
   );
   const failed =
     read.queries.reduce((sum, row) => sum + row.load.failed + row.single.failed, 0) +
+    read.passthrough.single.failed +
+    read.passthrough.load.failed +
+    read.passthrough.gatewaySingle.failed +
     read.throughput.reduce(
       (sum, row) => sum + row.gateway.failed + row.executing.failed + row.bareYoga.failed,
       0,

@@ -237,5 +237,8 @@ export const CACHED_QUERY: BenchQuery = {
   roundTrips: () => ({ value: 0, why: "nothing goes upstream" }),
 };
 
+/** Also answered by a hand-written graphql-yoga passthrough, the third latency floor (read.ts). */
+export const PASSTHROUGH_QUERY: BenchQuery = cleanitallJobs;
+
 /** Compared for throughput with bare graphql-yoga, on a warm cache: a nested query and a plain list. */
 export const THROUGHPUT_QUERIES: BenchQuery[] = [jobsAcrossSources, cleanitallJobs];

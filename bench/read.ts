@@ -2,7 +2,13 @@ import { printSchema } from "graphql";
 import { z } from "zod";
 import { CLEANITALL_DEMO_KEY } from "../sim/cleanitall/index.js";
 import { schema } from "../src/schema/index.js";
-import { type BenchQuery, CACHED_QUERY, COLD_QUERIES, THROUGHPUT_QUERIES } from "./queries.js";
+import {
+  type BenchQuery,
+  CACHED_QUERY,
+  COLD_QUERIES,
+  PASSTHROUGH_QUERY,
+  THROUGHPUT_QUERIES,
+} from "./queries.js";
 import {
   type GraphQLRequest,
   type LoadResult,
@@ -117,9 +123,23 @@ export interface CalibrationFigures {
   proxy: { single: LoadResult; load: LoadResult; p50OverheadMs: number };
 }
 
+/**
+ * One query answered by graphql-yoga fetching the upstream with undici and mapping by hand (no
+ * gateway features): the latency any graphql-yoga server in between has, before the gateway's own.
+ */
+export interface PassthroughFigures {
+  query: string;
+  single: LoadResult;
+  load: LoadResult;
+  /** The gateway's single p50 for the same query, measured right after, and the difference. */
+  gatewaySingle: LoadResult;
+  gatewayAboveMs: number;
+}
+
 export interface ReadResults {
   settings: ReadSettings & { gateway: Record<string, unknown> };
   calibration: CalibrationFigures;
+  passthrough: PassthroughFigures;
   queries: QueryFigures[];
   throughput: ThroughputFigures[];
   soak: SoakFigures;
@@ -416,6 +436,70 @@ async function calibrate(upstreams: BenchUpstreams, settings: ReadSettings): Pro
   }
 }
 
+async function measurePassthrough(
+  gateway: RunningGateway,
+  upstreams: BenchUpstreams,
+  settings: ReadSettings,
+): Promise<PassthroughFigures> {
+  const request = PASSTHROUGH_QUERY.request(upstreams);
+  const answer = await postGraphQL(gateway.url, API_KEY, request);
+  const child = await startChild(
+    "graphql-yoga passthrough process",
+    new URL("./support/passthroughYogaProcess.ts", import.meta.url),
+  );
+  try {
+    const { url } = started.parse(
+      await child.request(
+        {
+          cmd: "start",
+          typeDefs: printSchema(schema),
+          upstream: upstreams.cleanitall.baseUrl,
+          apiKey: CLEANITALL_DEMO_KEY,
+          currency: "USD",
+        },
+        "start",
+      ),
+    );
+    const passthroughAnswer = await postGraphQL(url, API_KEY, request);
+    if (passthroughAnswer !== answer) {
+      throw new Error(
+        `the graphql-yoga passthrough does not answer "${PASSTHROUGH_QUERY.id}" as the gateway does:\n` +
+          `  gateway:     ${answer.slice(0, 300)}\n  passthrough: ${passthroughAnswer.slice(0, 300)}`,
+      );
+    }
+    const options = { apiKey: API_KEY, requests: [request] };
+    await runLoad({ ...options, url, connections: 1, durationSeconds: settings.warmupSeconds });
+    const single = await runLoad({
+      ...options,
+      url,
+      connections: 1,
+      durationSeconds: settings.durationSeconds,
+    });
+    const load = await runLoad({
+      ...options,
+      url,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+    });
+    await runLoad({ ...options, url: gateway.url, connections: 1, durationSeconds: settings.warmupSeconds });
+    const gatewaySingle = await runLoad({
+      ...options,
+      url: gateway.url,
+      connections: 1,
+      durationSeconds: settings.durationSeconds,
+    });
+    return {
+      query: PASSTHROUGH_QUERY.id,
+      single,
+      load,
+      gatewaySingle,
+      gatewayAboveMs: round1(gatewaySingle.latencyMs.p50 - single.latencyMs.p50),
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
 async function withGateway<T>(config: unknown, run: (gateway: RunningGateway) => Promise<T>): Promise<T> {
   const gateway = await startGateway(config);
   try {
@@ -436,7 +520,7 @@ export async function runRead(
     const queries: QueryFigures[] = [];
     // Cold: nothing is reused across requests, so every execution pays its full upstream cost.
     const cold = gatewayConfig(upstreams, { ttlMs: 0, jobcloserListCacheTtlMs: 0 });
-    await withGateway(cold, async (gateway) => {
+    const passthrough = await withGateway(cold, async (gateway) => {
       // One execution of each first: JIT and keep-alive connections, before anything is counted.
       for (const query of COLD_QUERIES) await postGraphQL(gateway.url, API_KEY, query.request(upstreams));
       // Every count before any load: a load run's tail would still be going upstream.
@@ -447,6 +531,8 @@ export async function runRead(
         progress(`read: ${query.id}`);
         queries.push(await measureLatency(gateway, upstreams, query, execution, settings, calibration));
       }
+      progress(`passthrough: ${PASSTHROUGH_QUERY.id}, graphql-yoga fetching by hand vs the gateway`);
+      return measurePassthrough(gateway, upstreams, settings);
     });
 
     // Warm: the same upstream GETs are reused for the TTL (and JobCloser's lists for theirs).
@@ -498,6 +584,7 @@ export async function runRead(
         },
       },
       calibration,
+      passthrough,
       queries,
       throughput,
       soak: soakFigures,
