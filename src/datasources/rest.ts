@@ -3,7 +3,7 @@ import type { z as zod } from "zod";
 import { type SourceId, UpstreamError } from "../errors.js";
 import type { UpstreamHttp, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./http.js";
 import { buildQueryString, effectOf } from "./http.js";
-import { planPageRequests, type StreamPage } from "./paging.js";
+import { type NumberedListPage, planPageRequests, type StreamPage } from "./paging.js";
 
 /**
  * Base of every upstream client: sends through the shared HTTP layer (its facade for the GraphQL
@@ -126,6 +126,30 @@ export abstract class RestClient {
       }),
     );
     return { records: pages.flatMap((page) => page.records), total: pages[0]?.total ?? 0 };
+  }
+
+  /**
+   * Page `page` of an unfiltered page-numbered list at the largest page size, from the upstream
+   * (change feeds walk whole lists with it). Its cached answer is dropped first, and the fresh one
+   * is left for normal traffic: a list window at the same position asks for the very same URL
+   * (filters, which would come first, are absent).
+   */
+  protected async freshNumberedPage<T, P>(
+    list: { route: string; answer: ResponseSchema<P>; sizeParam: string; maxPerPage: number },
+    read: (page: P) => NumberedListPage<T>,
+    page: number,
+  ): Promise<NumberedListPage<T>> {
+    const request: UpstreamRequest = {
+      method: "GET",
+      path: list.route,
+      route: list.route,
+      query: { page, [list.sizeParam]: list.maxPerPage },
+    };
+    this.invalidate(`${request.path}${buildQueryString(request.query)}`);
+    const response = await this.send(request);
+    if (response.status !== 200)
+      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
+    return read(this.parseResponse(list.answer, response, request));
   }
 
   /** Drops this tenant's cached GETs below `pathPrefix` (after a write). */

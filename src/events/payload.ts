@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { formatPath } from "../config.js";
-import { WebhookPayloadError } from "./types.js";
+import { type ParsedWebhook, type RecordChange, WebhookPayloadError } from "./types.js";
 
 /**
  * Turning zod problems with a webhook body into one message that names each bad path
@@ -12,6 +12,27 @@ export function parseWebhookData<T>(schema: z.ZodType<T>, data: unknown): T {
   const parsed = schema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw payloadError(parsed.error.issues, ["data"]);
   return parsed.data;
+}
+
+/** What an upstream's handler for one event type makes of the event's `data`. */
+export interface EventMapping {
+  change: RecordChange;
+  stale: readonly string[];
+}
+
+export type EventHandler = (data: unknown) => EventMapping;
+
+/** A webhook whose envelope is parsed, through its type's handler. */
+export function parsedWebhook(
+  handlers: ReadonlyMap<string, EventHandler>,
+  event: { eventId: string | null; type: string; occurredAt: string; data: unknown },
+): ParsedWebhook {
+  const delivery = { eventId: event.eventId, sourceEventType: event.type, occurredAt: event.occurredAt };
+  const handler = handlers.get(event.type);
+  // A newer upstream may add event types: acknowledged, not published.
+  if (!handler) return { ...delivery, changes: [], stale: [], ignored: `unknown event type ${event.type}` };
+  const { change, stale } = handler(event.data);
+  return { ...delivery, changes: [change], stale: [...stale] };
 }
 
 /** A body built for another resource fails on most fields: the first few say enough. */

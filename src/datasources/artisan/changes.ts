@@ -1,8 +1,8 @@
 import { UpstreamError } from "../../errors.js";
 import type { ChangeFeed } from "../../events/types.js";
-import { readWholeList } from "../paging.js";
+import { type NumberedListPage, readWholeList } from "../paging.js";
 import type { UnifiedNode } from "../unified.js";
-import type { ArtisanClient, NumberedPage } from "./client.js";
+import type { ArtisanClient } from "./client.js";
 import {
   toUnifiedCompany,
   toUnifiedCustomer,
@@ -28,7 +28,7 @@ const STALE = {
   Invoice: ["/invoices"],
 } as const satisfies Record<ChangeFeed["nodeType"], readonly string[]>;
 
-type PageReader<R> = (page: number) => Promise<NumberedPage<R>>;
+type PageReader<R> = (page: number) => Promise<NumberedListPage<R>>;
 
 type Snapshot = Awaited<ReturnType<ChangeFeed["snapshot"]>>;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
-import type { StreamPage } from "../paging.js";
+import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import type { NumberedListPage, StreamPage } from "../paging.js";
 import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type CompanyRecord,
@@ -50,12 +50,6 @@ const LISTS = {
   siteVisits: listOf("/site-visits", siteVisitRecord),
   invoices: listOf("/invoices", invoiceRecord),
 };
-
-/** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
-export interface NumberedPage<T> extends StreamPage<T> {
-  /** `meta.last_page`: at least 1, even for an empty list. */
-  lastPage: number;
-}
 
 export type CustomerQuery = { search?: string };
 export type JobQuery = { customer_id?: string; status?: string };
@@ -227,19 +221,19 @@ export class ArtisanClient extends RestClient {
   }
 
   /** Page `page` of every customer, at the largest page size, from the upstream (change feeds). */
-  customersPage(page: number): Promise<NumberedPage<CustomerRecord>> {
+  customersPage(page: number): Promise<NumberedListPage<CustomerRecord>> {
     return this.freshPage(LISTS.customers, page);
   }
 
-  jobsPage(page: number): Promise<NumberedPage<JobRecord>> {
+  jobsPage(page: number): Promise<NumberedListPage<JobRecord>> {
     return this.freshPage(LISTS.jobs, page);
   }
 
-  siteVisitsPage(page: number): Promise<NumberedPage<SiteVisitRecord>> {
+  siteVisitsPage(page: number): Promise<NumberedListPage<SiteVisitRecord>> {
     return this.freshPage(LISTS.siteVisits, page);
   }
 
-  invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
+  invoicesPage(page: number): Promise<NumberedListPage<InvoiceRecord>> {
     return this.freshPage(LISTS.invoices, page);
   }
 
@@ -271,24 +265,13 @@ export class ArtisanClient extends RestClient {
     }
   }
 
-  /**
-   * A page of an unfiltered list at the largest page size. Its cached answer is dropped first, so
-   * it comes from the upstream, and the fresh one is left for normal traffic: a list window at the
-   * same position asks for the very same URL (filters, which would come first, are absent).
-   */
-  private async freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedPage<T>> {
-    const request: UpstreamRequest = {
-      method: "GET",
-      path: list.route,
-      route: list.route,
-      query: { page, [list.sizeParam]: list.maxPerPage },
-    };
-    this.invalidate(`${request.path}${buildQueryString(request.query)}`);
-    const response = await this.send(request);
-    if (response.status !== 200)
-      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    const body = this.parseResponse(list.answer, response, request);
-    return { records: body.data, total: body.meta.total, lastPage: body.meta.last_page };
+  /** `meta.last_page` is at least 1, even for an empty list. */
+  private freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedListPage<T>> {
+    return this.freshNumberedPage(
+      list,
+      (body) => ({ records: body.data, total: body.meta.total, lastPage: body.meta.last_page }),
+      page,
+    );
   }
 
   createCustomer(body: CustomerBody): Promise<WriteResult<CustomerRecord>> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { parseWebhookData, payloadError } from "../../events/payload.js";
-import type { EventType, RecordChange, WebhookParser } from "../../events/types.js";
+import { type EventHandler, parsedWebhook, parseWebhookData, payloadError } from "../../events/payload.js";
+import type { EventType, WebhookParser } from "../../events/types.js";
 import { refOf, type UnifiedNode } from "../unified.js";
 import {
   toUnifiedCustomer,
@@ -55,13 +55,6 @@ const envelope = z.object({
   data: z.unknown(),
 });
 
-interface EventMapping {
-  change: RecordChange;
-  stale: readonly string[];
-}
-
-type EventHandler = (data: unknown) => EventMapping;
-
 /** An event whose `data` is a resource: one change carrying the mapped record. */
 function upsert<T>(
   schema: z.ZodType<T>,
@@ -102,24 +95,6 @@ export function cleanEstimateWebhookParser(): WebhookParser {
     const parsed = envelope.safeParse(body, { reportInput: true });
     if (!parsed.success) throw payloadError(parsed.error.issues, []);
     const { type, timestamp, data } = parsed.data;
-    const handler = HANDLERS.get(type);
-    // A newer upstream may add event types: acknowledged, not published.
-    if (!handler)
-      return {
-        eventId: null,
-        sourceEventType: type,
-        occurredAt: timestamp,
-        changes: [],
-        stale: [],
-        ignored: `unknown event type ${type}`,
-      };
-    const { change, stale } = handler(data);
-    return {
-      eventId: null,
-      sourceEventType: type,
-      occurredAt: timestamp,
-      changes: [change],
-      stale: [...stale],
-    };
+    return parsedWebhook(HANDLERS, { eventId: null, type, occurredAt: timestamp, data });
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { parseWebhookData, payloadError } from "../../events/payload.js";
-import type { EventType, RecordChange, WebhookParser } from "../../events/types.js";
+import { type EventHandler, parsedWebhook, parseWebhookData, payloadError } from "../../events/payload.js";
+import type { EventType, WebhookParser } from "../../events/types.js";
 import { refOf, type UnifiedNode } from "../unified.js";
 import { toUnifiedCustomer, toUnifiedInvoice, toUnifiedJob, toUnifiedPayment } from "./mappers.js";
 import { customerRecord, datetime, invoiceRecord, jobRecord, paymentRecord } from "./records.js";
@@ -49,13 +49,6 @@ const envelope = z.object({
 const deletedCustomer = z.object({
   id: z.string().regex(/^cus_[a-z0-9]+$/, "expected a customer id (cus_…)"),
 });
-
-interface EventMapping {
-  change: RecordChange;
-  stale: readonly string[];
-}
-
-type EventHandler = (data: unknown) => EventMapping;
 
 /** An event whose `data` is a resource: one change carrying the mapped record. */
 function upsert<T>(
@@ -108,24 +101,6 @@ export function cleanItAllWebhookParser(config: { currency: string }): WebhookPa
     const parsed = envelope.safeParse(body, { reportInput: true });
     if (!parsed.success) throw payloadError(parsed.error.issues, []);
     const { id, event, created_at, data } = parsed.data;
-    const handler = handlers.get(event);
-    // A newer upstream may add event types: acknowledged, not published.
-    if (!handler)
-      return {
-        eventId: id,
-        sourceEventType: event,
-        occurredAt: created_at,
-        changes: [],
-        stale: [],
-        ignored: `unknown event type ${event}`,
-      };
-    const { change, stale } = handler(data);
-    return {
-      eventId: id,
-      sourceEventType: event,
-      occurredAt: created_at,
-      changes: [change],
-      stale: [...stale],
-    };
+    return parsedWebhook(handlers, { eventId: id, type: event, occurredAt: created_at, data });
   };
 }

@@ -1,7 +1,7 @@
 import type { ChangeFeed } from "../../events/types.js";
-import { readWholeList } from "../paging.js";
+import { type NumberedListPage, readWholeList } from "../paging.js";
 import type { UnifiedNode } from "../unified.js";
-import type { CleverInvoClient, NumberedPage } from "./client.js";
+import type { CleverInvoClient } from "./client.js";
 import { toUnifiedCustomer, toUnifiedInvoice } from "./mappers.js";
 
 /**
@@ -20,7 +20,7 @@ const STALE = {
 } as const;
 
 type Snapshot = Awaited<ReturnType<ChangeFeed["snapshot"]>>;
-type PageReader<R> = (page: number) => Promise<NumberedPage<R>>;
+type PageReader<R> = (page: number) => Promise<NumberedListPage<R>>;
 
 export function cleverInvoChangeFeeds(client: CleverInvoClient): ChangeFeed[] {
   const feed = <R extends { id: string }>(

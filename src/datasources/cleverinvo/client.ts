@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { buildQueryString, type UpstreamRequest, type UpstreamResponse } from "../http.js";
-import type { StreamPage } from "../paging.js";
+import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import type { NumberedListPage, StreamPage } from "../paging.js";
 import { ResponseSchema, RestClient, upstreamErrorMessage } from "../rest.js";
 import {
   type ClientRecord,
@@ -39,12 +39,6 @@ const LISTS = {
   clients: listOf("/clients", clientRecord),
   invoices: listOf("/invoices", invoiceRecord),
 };
-
-/** One page of a page-numbered list, with where the list ends (change feeds walk whole lists). */
-export interface NumberedPage<T> extends StreamPage<T> {
-  /** `totalPages`: 0 for an empty list. */
-  lastPage: number;
-}
 
 export type ClientQuery = { search?: string };
 export type InvoiceQuery = { search?: string; clientId?: string; status?: string };
@@ -129,32 +123,21 @@ export class CleverInvoClient extends RestClient {
   }
 
   /** Page `page` of every active client, at the largest page size, from the upstream (change feeds). */
-  clientsPage(page: number): Promise<NumberedPage<ClientRecord>> {
+  clientsPage(page: number): Promise<NumberedListPage<ClientRecord>> {
     return this.freshPage(LISTS.clients, page);
   }
 
-  invoicesPage(page: number): Promise<NumberedPage<InvoiceRecord>> {
+  invoicesPage(page: number): Promise<NumberedListPage<InvoiceRecord>> {
     return this.freshPage(LISTS.invoices, page);
   }
 
-  /**
-   * A page of an unfiltered list at the largest page size. Its cached answer is dropped first, so
-   * it comes from the upstream, and the fresh one is left for normal traffic: a list window at the
-   * same position asks for the very same URL (filters, which would come first, are absent).
-   */
-  private async freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedPage<T>> {
-    const request: UpstreamRequest = {
-      method: "GET",
-      path: list.route,
-      route: list.route,
-      query: { page, [list.sizeParam]: list.maxPerPage },
-    };
-    this.invalidate(`${request.path}${buildQueryString(request.query)}`);
-    const response = await this.send(request);
-    if (response.status !== 200)
-      throw this.unexpected(request, response, upstreamErrorMessage(response.body));
-    const body = this.parseResponse(list.answer, response, request);
-    return { records: body.data, total: body.total, lastPage: body.totalPages };
+  /** `totalPages` is 0 for an empty list. */
+  private freshPage<T>(list: ReturnType<typeof listOf<T>>, page: number): Promise<NumberedListPage<T>> {
+    return this.freshNumberedPage(
+      list,
+      (body) => ({ records: body.data, total: body.total, lastPage: body.totalPages }),
+      page,
+    );
   }
 
   /** The invoice as a PDF document; null when the invoice does not exist. */
