@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
@@ -47,6 +47,7 @@ import { usePartialErrors } from "./plugins/usePartialErrors.js";
 import { useQueryLimits } from "./plugins/useQueryLimits.js";
 import { useQuerySize } from "./plugins/useQuerySize.js";
 import { schema } from "./schema/index.js";
+import { createDirectOperations, createDocumentCache } from "./transport/directOperations.js";
 import { readBodyForYoga } from "./transport/requestBody.js";
 import { attachWebSockets, type WebSocketInitialContext } from "./transport/websocket.js";
 
@@ -305,6 +306,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const publicUrlOf = (hostHeader: string | undefined) =>
     config.server.publicUrl ?? `http://${hostHeader ?? `${config.server.host}:${config.server.port}`}`;
 
+  const documents = createDocumentCache();
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -360,8 +362,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           publicUrl: publicUrlOf(socket.upgradeRequest.headers.host),
         });
       }
-      const { request } = initial;
-      const principal = keys.authenticate(presentedKey(request.headers));
+      const { request, req } = initial;
+      // The HTTP handler checked the key before Yoga ran: its answer is used, not the key hashed again.
+      const checked = req instanceof IncomingMessage ? principals.get(req) : undefined;
+      const principal = checked !== undefined ? checked : keys.authenticate(presentedKey(request.headers));
       if (!principal) throw new UnauthenticatedError();
       return createContext(principal, {
         requestId: request.headers.get("x-request-id") ?? undefined,
@@ -380,6 +384,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           }
         : false,
     batching: { limit: config.limits.maxBatchSize },
+    parserAndValidationCache: { documentCache: documents },
     plugins: [
       // A request a browser sends without a preflight (a form post, a plain GET) must carry a
       // header a page cannot add cross-origin; the API key headers count.
@@ -404,6 +409,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       answers.plugin,
     ],
   });
+
+  const direct = createDirectOperations(yoga, documents, logger);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -543,7 +550,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         }
         // Read here rather than streamed through a Fetch Request: a measurable share of a request.
         readBodyForYoga(req).then(
-          () => yoga.handle(req, res),
+          () => {
+            if (!direct.answer(req, res)) yoga.handle(req, res);
+          },
           () => {
             // The client went away mid-body: nobody to answer.
             req.destroy();

@@ -317,12 +317,13 @@ export class SimServer {
     };
     if (!route) {
       const unmatched = { ...baseRequest, params: {}, routeKey };
-      const answer =
+      const answer = render(
         pathMatches.length > 0 && this.options.methodNotAllowed
           ? this.options.methodNotAllowed(unmatched)
-          : this.options.notFound(unmatched);
+          : this.options.notFound(unmatched),
+      );
       await whenDue();
-      this.send(res, answer);
+      writeRendered(res, answer);
       return;
     }
     const match = route.regex.exec(url.pathname);
@@ -330,9 +331,9 @@ export class SimServer {
     route.paramNames.forEach((name, index) => {
       params[name] = decodeURIComponent(match?.[index + 1] ?? "");
     });
-    const answer = await route.handler({ ...baseRequest, params, routeKey });
+    const answer = render(await route.handler({ ...baseRequest, params, routeKey }));
     await whenDue();
-    this.send(res, answer);
+    writeRendered(res, answer);
   }
 
   private controlRequest(method: string, action: string, rawBody: Buffer): SimResponse {
@@ -361,19 +362,34 @@ export class SimServer {
   }
 
   private send(res: ServerResponse, answer: SimResponse): void {
-    const headers: Record<string, string> = { ...answer.headers };
-    let payload: Buffer | undefined;
-    if (answer.raw) {
-      payload = answer.raw;
-      headers["content-type"] = answer.contentType ?? "application/octet-stream";
-    } else if (answer.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(answer.body));
-      headers["content-type"] = answer.contentType ?? "application/json";
-    }
-    if (payload) headers["content-length"] = String(payload.length);
-    res.writeHead(answer.status, headers);
-    res.end(payload);
+    writeRendered(res, render(answer));
   }
+}
+
+/** An answer ready for the wire: serialized before its latency is up, so the wait includes it. */
+interface RenderedResponse {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer | undefined;
+}
+
+function render(answer: SimResponse): RenderedResponse {
+  const headers: Record<string, string> = { ...answer.headers };
+  let payload: Buffer | undefined;
+  if (answer.raw) {
+    payload = answer.raw;
+    headers["content-type"] = answer.contentType ?? "application/octet-stream";
+  } else if (answer.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(answer.body));
+    headers["content-type"] = answer.contentType ?? "application/json";
+  }
+  if (payload) headers["content-length"] = String(payload.length);
+  return { status: answer.status, headers, payload };
+}
+
+function writeRendered(res: ServerResponse, rendered: RenderedResponse): void {
+  res.writeHead(rendered.status, rendered.headers);
+  res.end(rendered.payload);
 }
 
 /** Reads a bearer token or a named header; the common credential lookups of the references. */
