@@ -255,16 +255,15 @@ export class JobCloserDatasource implements Datasource {
 
   readonly lists = {
     customers: (filter) =>
-      this.slice(async () =>
-        (await this.client.listCustomers({ search: filter.search })).map(toUnifiedCustomer),
-      ),
+      this.slice(() => this.client.listCustomers({ search: filter.search }), toUnifiedCustomer),
 
     leads: (filter) => {
       const status = filter.status;
       // JobCloser leads are customers in status Lead: they are all NEW.
       if (status !== undefined && status !== "NEW") return null;
-      return this.slice(async () =>
-        (await this.client.listCustomers({ status: "Lead", search: filter.search })).map(toUnifiedLead),
+      return this.slice(
+        () => this.client.listCustomers({ status: "Lead", search: filter.search }),
+        toUnifiedLead,
       );
     },
 
@@ -274,14 +273,16 @@ export class JobCloserDatasource implements Datasource {
       // One upstream status can be asked for; the pre-sale stages are three, filtered here.
       const upstreamStatus = statuses?.length === 1 ? statuses[0] : undefined;
       const { customerId } = filter;
-      return this.slice(async () =>
-        keepMatching(
-          await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }),
-          allOf<JobRecord>(
-            statuses !== undefined && ((job) => statuses.includes(job.Status)),
-            customerId !== undefined && ((job) => job.CustomerId === customerId),
+      return this.slice(
+        async () =>
+          keepMatching(
+            await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }),
+            allOf<JobRecord>(
+              statuses !== undefined && ((job) => statuses.includes(job.Status)),
+              customerId !== undefined && ((job) => job.CustomerId === customerId),
+            ),
           ),
-        ).map((job) => toUnifiedJob(job, this.currency)),
+        (job) => toUnifiedJob(job, this.currency),
       );
     },
 
@@ -377,17 +378,17 @@ export class JobCloserDatasource implements Datasource {
         return records.map(toUnifiedChemicalApplication);
       }),
 
-    crews: () => this.slice(async () => (await this.client.listCrews()).map(toUnifiedCrew)),
-    employees: () => this.slice(async () => (await this.client.listEmployees()).map(toUnifiedEmployee)),
+    crews: () => this.slice(() => this.client.listCrews(), toUnifiedCrew),
+    employees: () => this.slice(() => this.client.listEmployees(), toUnifiedEmployee),
     products: () =>
-      this.slice(async () =>
-        (await this.client.listProducts()).map((product) => toUnifiedProduct(product, this.currency)),
+      this.slice(
+        () => this.client.listProducts(),
+        (product) => toUnifiedProduct(product, this.currency),
       ),
-    locations: () => this.slice(async () => (await this.client.listLocations()).map(toUnifiedLocation)),
-    assets: (filter) =>
-      this.slice(async () => (await this.client.listAssets({ search: filter.search })).map(toUnifiedAsset)),
+    locations: () => this.slice(() => this.client.listLocations(), toUnifiedLocation),
+    assets: (filter) => this.slice(() => this.client.listAssets({ search: filter.search }), toUnifiedAsset),
     vendors: (filter) =>
-      this.slice(async () => (await this.client.listVendors({ search: filter.search })).map(toUnifiedVendor)),
+      this.slice(() => this.client.listVendors({ search: filter.search }), toUnifiedVendor),
   } satisfies StreamFactories;
 
   /**
@@ -416,16 +417,23 @@ export class JobCloserDatasource implements Datasource {
     }
   }
 
-  /** A stream over a whole list held in memory: any window is a slice, no further request. */
-  private slice<T>(records: () => Promise<T[]>): SourceStream<T> {
-    let loaded: Promise<T[]> | null = null;
+  /**
+   * A stream over a whole list held in memory: any window is a slice, no further request. With
+   * `map`, only a window's records are mapped, as it is taken: a page of 50 from a company's
+   * `getall` maps 50 records, not the whole list.
+   */
+  private slice<T>(records: () => Promise<T[]>): SourceStream<T>;
+  private slice<R, T>(records: () => Promise<readonly R[]>, map: (record: R) => T): SourceStream<T>;
+  private slice<R, T>(records: () => Promise<readonly R[]>, map?: (record: R) => T): SourceStream<T | R> {
+    let loaded: Promise<readonly R[]> | null = null;
     return {
       source: this.source,
       maxPageSize: MAX_WINDOW,
       fetch: async (offset, limit) => {
         loaded ??= records();
         const all = await loaded;
-        return { records: all.slice(offset, offset + limit), total: all.length };
+        const window = all.slice(offset, offset + limit);
+        return { records: map ? window.map(map) : window, total: all.length };
       },
     };
   }
