@@ -224,6 +224,9 @@ export class SimServer {
 
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     const server = createServer((req, res) => {
+      // The upstream's clock starts when the request arrives, not when this process (five
+      // simulators and the load generator share it) gets round to it.
+      const arrivedAt = performance.now();
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
@@ -234,6 +237,7 @@ export class SimServer {
           Buffer.concat(chunks),
           req.socket,
           res,
+          arrivedAt,
         ).catch((error: unknown) => {
           if (!res.headersSent) this.send(res, this.options.serverError(500));
           console.error(`${this.options.name} simulator: handler failed`, error);
@@ -270,6 +274,7 @@ export class SimServer {
     rawBody: Buffer,
     socket: Socket,
     res: ServerResponse,
+    arrivedAt: number,
   ): Promise<void> {
     const url = new URL(rawUrl, "http://sim.local");
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
@@ -283,7 +288,7 @@ export class SimServer {
     const fault = this.control.admit(method, routeKey, url.pathname, url.search);
     // The latency is how long the upstream takes to answer, its own work included: the answer is
     // computed at once and sent when the latency is up (or when computed, if that took longer).
-    const answerAt = performance.now() + this.control.latency;
+    const answerAt = arrivedAt + this.control.latency;
     const whenDue = async () => {
       const wait = answerAt - performance.now();
       if (wait > 0) await sleep(wait);
@@ -307,6 +312,10 @@ export class SimServer {
       }
     }
 
+    if (this.control.latency > 0) {
+      // Requests that arrived together are each timed from their arrival before any is computed.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const baseRequest = {
       method,
       path: url.pathname,
