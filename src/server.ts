@@ -391,14 +391,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "authorization", "x-api-key"] }),
       // Hostile queries are refused before validation work and any upstream call, each limit with its code.
       useQuerySize(config.limits.maxQueryLength),
-      useQueryLimits({
-        maxDepth: config.limits.maxDepth,
-        maxAliases: config.limits.maxAliases,
-        maxDirectives: config.limits.maxDirectives,
-        maxTokens: config.limits.maxTokens,
-        maxCost: config.limits.maxCost,
-        defaultListSize: config.limits.defaultPageSize,
-      }),
+      useQueryLimits(
+        {
+          maxDepth: config.limits.maxDepth,
+          maxAliases: config.limits.maxAliases,
+          maxDirectives: config.limits.maxDirectives,
+          maxTokens: config.limits.maxTokens,
+          maxCost: config.limits.maxCost,
+          defaultListSize: config.limits.defaultPageSize,
+        },
+        { parsedBefore: (query) => documents.has(query) },
+      ),
       useIntrospectionSwitch(config.server.introspection),
       // "Did you mean …?" would map the schema for someone who cannot introspect it.
       useFieldSuggestions(config.server.introspection),

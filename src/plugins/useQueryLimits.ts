@@ -31,7 +31,7 @@ import { type LimitCode, LimitExceededError } from "../errors.js";
  * Query hardening: what one GraphQL request may ask, refused before any resolver (and so any
  * upstream) runs. Tokens and bracket nesting are checked while lexing, before an AST exists;
  * depth, aliases and directives are properties of the document; cost also depends on the
- * request's variables (`first: $pageSize`), so it is computed for every request.
+ * request's operation and variables (`first: $pageSize`), so it is worked out for each of those.
  */
 export interface QueryLimits {
   /** Deepest field nesting, fragments followed: `{ jobs { nodes { id } } }` is 3. */
@@ -63,16 +63,27 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   defaultListSize: 25,
 };
 
-export function useQueryLimits(limits: QueryLimits): Plugin {
+export function useQueryLimits(
+  limits: QueryLimits,
+  options: {
+    /**
+     * Whether this query text is in the parse cache: it was parsed, so it passed the lexical
+     * checks (the parser runs them), with these same limits.
+     */
+    parsedBefore?: (query: string) => boolean;
+  } = {},
+): Plugin {
   // Depth, aliases and directives depend on the document alone, and Yoga reuses one document
   // object per query text: each document is measured once.
   const shapes = new WeakMap<DocumentNode, QueryShape>();
+  const costs = new CostMemo();
   return {
     // HTTP requests are checked on their raw query text, before the parse cache and the parser. A
     // refusal set here keeps its 400: Yoga turns errors thrown while parsing into GraphQL-over-HTTP
     // parse errors, which `Accept: application/json` clients receive with 200.
     onParams({ params, setResult }) {
       if (typeof params.query !== "string") return;
+      if (options.parsedBefore?.(params.query)) return;
       const refusal = lexicalRefusal(new Source(params.query), limits);
       if (refusal) setResult({ errors: [refusal] });
     },
@@ -104,11 +115,13 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
       }
       const request = RequestParams.safeParse(context.params);
       const { operationName, variables } = request.success ? request.data : {};
-      const cost = queryCost(schema, document, {
-        operationName: operationName ?? null,
-        variables: variables ?? {},
-        defaultListSize: limits.defaultListSize,
-      });
+      const cost = costs.of(document, operationName ?? null, variables ?? {}, () =>
+        queryCost(schema, document, {
+          operationName: operationName ?? null,
+          variables: variables ?? {},
+          defaultListSize: limits.defaultListSize,
+        }),
+      );
       if (cost <= limits.maxCost) return;
       const refusal = costError(cost, limits.maxCost);
       // Yoga caches validation results per document and per the names of the rules that ran. The
@@ -118,6 +131,39 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
       setResult([refusal]);
     },
   };
+}
+
+/**
+ * Costs already worked out, per document object (Yoga's parse cache hands the same one for the same
+ * text) and per operation and variables. Variables too long to make a cheap key (a large mutation
+ * batch) are costed each time.
+ */
+class CostMemo {
+  private static readonly MAX_KEY_LENGTH = 1024;
+  private static readonly MAX_PER_DOCUMENT = 64;
+  private readonly byDocument = new WeakMap<DocumentNode, Map<string, number>>();
+
+  of(
+    document: DocumentNode,
+    operationName: string | null,
+    variables: Readonly<Record<string, unknown>>,
+    measure: () => number,
+  ): number {
+    const key = `${operationName ?? ""}\u0000${JSON.stringify(variables)}`;
+    if (key.length > CostMemo.MAX_KEY_LENGTH) return measure();
+    let known = this.byDocument.get(document);
+    if (!known) {
+      known = new Map();
+      this.byDocument.set(document, known);
+    }
+    let cost = known.get(key);
+    if (cost === undefined) {
+      cost = measure();
+      if (known.size >= CostMemo.MAX_PER_DOCUMENT) known.clear();
+      known.set(key, cost);
+    }
+    return cost;
+  }
 }
 
 /** The request parameters Yoga (HTTP) and the WebSocket transport put in the initial context. */

@@ -10,6 +10,7 @@ import {
   useQueryLimits,
 } from "../../src/plugins/useQueryLimits.js";
 import { schema } from "../../src/schema/index.js";
+import { createDocumentCache, type DocumentCache } from "../../src/transport/directOperations.js";
 
 /**
  * The gateway's real schema behind a real Yoga (masked errors on, as the gateway runs it) with the
@@ -30,13 +31,19 @@ const GENEROUS: QueryLimits = {
 
 const REACHED = "Execution reached.";
 
-function gateway(limits: Partial<QueryLimits>) {
+function gateway(limits: Partial<QueryLimits>, documents?: DocumentCache) {
   let reached = 0;
   const yoga = createYoga({
     schema,
     maskedErrors: true,
     logging: false,
-    plugins: [useQueryLimits({ ...GENEROUS, ...limits })],
+    ...(documents ? { parserAndValidationCache: { documentCache: documents } } : {}),
+    plugins: [
+      useQueryLimits(
+        { ...GENEROUS, ...limits },
+        documents ? { parsedBefore: (query) => documents.has(query) } : {},
+      ),
+    ],
     context: () => {
       reached += 1;
       throw new GraphQLError(REACHED, { extensions: { code: "EXECUTION_REACHED" } });
@@ -326,6 +333,20 @@ describe("tokens", () => {
       code: "TOO_MANY_TOKENS",
       limit: 50,
     });
+  });
+
+  it("skips the check only for a text in the parse cache, where a refused text never gets", async () => {
+    const documents = createDocumentCache();
+    const cached = gateway({ maxTokens: 50 }, documents);
+    const refusal = {
+      message: "Query exceeds the limit of 50 tokens (reading stopped at the limit).",
+      code: "TOO_MANY_TOKENS",
+      limit: 50,
+    };
+    for (let i = 0; i < 3; i++) await expectRefused(cached, typenames(49), refusal);
+    expect(documents.has(typenames(49))).toBe(false);
+    for (let i = 0; i < 3; i++) await expectAccepted(cached, typenames(48));
+    expect(documents.has(typenames(48))).toBe(true);
   });
 
   it("refuses a query sent with GET", async () => {
