@@ -48,7 +48,7 @@ import { useQueryLimits } from "./plugins/useQueryLimits.js";
 import { useQuerySize } from "./plugins/useQuerySize.js";
 import { schema } from "./schema/index.js";
 import { createDirectOperations, createDocumentCache } from "./transport/directOperations.js";
-import { readBodyForYoga } from "./transport/requestBody.js";
+import { mediaTypeOf, readBodyForYoga } from "./transport/requestBody.js";
 import { attachWebSockets, type WebSocketInitialContext } from "./transport/websocket.js";
 
 /**
@@ -505,7 +505,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       );
     });
     if (req.method === "POST") {
-      const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      const type = mediaTypeOf(req.headers["content-type"]);
       if (!GRAPHQL_CONTENT_TYPES.has(type)) {
         sendGraphQLError(res, 415, {
           message: `Send GraphQL requests as application/json${type ? ` (got ${type.slice(0, 80)})` : " (no Content-Type given)"}.`,

@@ -3,6 +3,7 @@ import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphq
 import { type FetchAPI, type GraphQLParams, processRegularResult } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { mediaTypeOf } from "./requestBody.js";
 
 /**
  * The common GraphQL POST, answered without the Fetch round trip of Yoga's Node adapter: one JSON
@@ -140,10 +141,6 @@ const PARAM_NAMES = new Set(["query", "variables", "operationName", "extensions"
 
 const isObjectOrNothing = (value: unknown) =>
   value === undefined || value === null || (typeof value === "object" && !Array.isArray(value));
-
-function mediaTypeOf(header: string | undefined): string {
-  return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-}
 
 /**
  * The media type Yoga answers a single result with for this Accept header, when only its JSON

@@ -36,3 +36,8 @@ function parsedOrRaw(raw: Buffer): unknown {
   // The adapter takes only a non-empty object (or array) as a parsed body.
   return typeof parsed === "object" && parsed !== null && Object.keys(parsed).length > 0 ? parsed : raw;
 }
+
+/** The media type of a Content-Type header, lower-cased, without parameters ("" when absent). */
+export function mediaTypeOf(header: string | undefined): string {
+  return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
