@@ -40,6 +40,7 @@ import {
   RedisIdempotencyStore,
 } from "./mutations/idempotency.js";
 import { createAnswerReuse } from "./plugins/useAnswerReuse.js";
+import { useCompiledQueries } from "./plugins/useCompiledQueries.js";
 import { useFieldSuggestions } from "./plugins/useFieldSuggestions.js";
 import { useIntrospectionSwitch } from "./plugins/useIntrospectionSwitch.js";
 import { useMetrics } from "./plugins/useMetrics.js";
@@ -408,6 +409,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       usePartialErrors(),
       // After usePartialErrors: an operation that lost one source counts as partial.
       useMetrics(metrics),
+      useCompiledQueries({
+        onCompile: ({ operationName, errors }) => {
+          if (errors)
+            logger.warn({ operationName, errors }, "query not compiled: runs on graphql-js's executor");
+          else logger.debug({ operationName }, "query compiled");
+        },
+      }),
       // Last: an answer given again stops execution, which the plugins before it still see.
       answers.plugin,
     ],

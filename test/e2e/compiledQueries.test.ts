@@ -1,0 +1,146 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { globalId, type Harness, READ_KEY, startHarness } from "../support/harness.js";
+
+/**
+ * Compiled queries (src/plugins/useCompiledQueries.ts) through the whole gateway and the real
+ * simulators: an operation's first execution runs on graphql-js, its second and later ones as
+ * compiled JavaScript. With caching and answer reuse off, every execution goes upstream in full:
+ * the answers and their upstream requests must be the same byte for byte.
+ */
+
+let h: Harness;
+let logs = "";
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  h = await startHarness({
+    config: { cache: { ttlMs: 0, maxAnswers: 0 } },
+    jobcloserListCacheTtlMs: 0,
+    logger: createLogger("debug", sink),
+  });
+  // Signed in to JobCloser once, so that no run below pays for the sign-in.
+  await h.gql("{ company(source: JOBCLOSER) { name } }");
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.resetCounts();
+  h.artisan.control.clearFaults();
+});
+
+async function post(body: unknown): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${h.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${READ_KEY}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+/** Three executions of one request: each answer and the upstream requests it made. */
+async function thrice(body: { query: string; variables?: Record<string, unknown> }) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    h.resetCounts();
+    const answer = await post(body);
+    runs.push({ ...answer, upstream: h.counts() });
+  }
+  return runs;
+}
+
+const compiledOperations = () =>
+  logs
+    .split("\n")
+    .filter((line) => line.includes('"msg":"query compiled"'))
+    .map((line) => JSON.parse(line).operationName);
+
+describe("compiled queries through the gateway", () => {
+  it("answers the read set the same on graphql-js and compiled, with the same upstream requests", async () => {
+    const cleanitallInvoice = [...h.cleanitall.account().invoices.values()].find(
+      (invoice) => invoice.customer_id,
+    );
+    const jobcloserJob = [...h.jobcloser.company("5940991380dda460c1b3b6492bb759").jobs.values()][0];
+    if (!cleanitallInvoice || !jobcloserJob) throw new Error("seed without an invoice or a JobCloser job");
+    const requests = [
+      {
+        query:
+          "query AllSources { jobs(first: 50) { nodes { id source sourceId title status customer { name } " +
+          "invoices { nodes { number total { amount currency } } } } pageInfo { hasNextPage endCursor } } }",
+      },
+      {
+        query:
+          "query Lists { estimates(first: 20, source: CLEANESTIMATE) { nodes { id status customerName total { amount currency } } } " +
+          "customers(first: 20, source: JOBCLOSER) { totalCount nodes { id name email phone } } " +
+          "artisan: invoices(first: 20, source: ARTISAN) { nodes { id number status total { amount currency } } } " +
+          "cleverinvo: invoices(first: 20, source: CLEVERINVO) { nodes { id number status total { amount currency } } } }",
+      },
+      {
+        query:
+          "query Node($id: ID!, $gone: ID!) { node(id: $id) { __typename id ... on Invoice { number status " +
+          "customer { name email } } } gone: node(id: $gone) { id } }",
+        variables: {
+          id: globalId("Invoice", "cleanitall", cleanitallInvoice.id),
+          gone: globalId("Invoice", "cleanitall", "inv_doesnotexist000000000000"),
+        },
+      },
+      {
+        query:
+          "query JobCloserJob($id: ID!) { job(id: $id) { title status customer { name } crew { name members { name } } " +
+          "lineItems { description quantity amount { amount } } chemicalApplications { nodes { appliedAt product { name } } } " +
+          "invoices { nodes { number } } } }",
+        variables: { id: globalId("Job", "jobcloser", jobcloserJob.Id) },
+      },
+    ];
+    for (const request of requests) {
+      const [first, second, third] = await thrice(request);
+      expect(first?.status, request.query).toBe(200);
+      expect(JSON.parse(first?.body ?? "{}").errors, request.query).toBeUndefined();
+      expect(Object.keys(first?.upstream ?? {}).length, request.query).toBeGreaterThan(0);
+      expect(second, request.query).toEqual(first);
+      expect(third, request.query).toEqual(first);
+    }
+    expect(JSON.parse((await post(requests[2])).body).data.node.number).toBe(cleanitallInvoice.number);
+    expect(compiledOperations()).toEqual(["AllSources", "Lists", "Node", "JobCloserJob"]);
+  });
+
+  it("answers a source's failure the same way: coded, located, beside the other sources' data", async () => {
+    h.artisan.control.injectFault({ kind: "status", status: 503 });
+    const [first, second, third] = await thrice({
+      query: "query Partial { jobs(first: 6) { nodes { source title } } }",
+    });
+    expect(second).toEqual(first);
+    expect(third).toEqual(first);
+    const body = JSON.parse(first?.body ?? "{}");
+    expect(body.errors).toEqual([
+      {
+        message: "artisan GET /jobs failed: HTTP 503",
+        locations: [{ line: 1, column: 17 }],
+        path: ["jobs"],
+        extensions: { code: "UPSTREAM_UNAVAILABLE", source: "artisan", upstreamStatus: 503 },
+      },
+    ]);
+    expect(body.data.jobs.nodes).toHaveLength(6);
+  });
+
+  it("refuses a bad id and a bad variable of a compiled query with the same codes", async () => {
+    const query = "query ById($id: ID!) { node(id: $id) { id } }";
+    const good = { query, variables: { id: globalId("Job", "cleanitall", "job_doesnotexist000000000000") } };
+    await post(good);
+    await post(good);
+    expect(compiledOperations()).toContain("ById");
+    for (const variables of [{ id: "not-a-global-id" }, { id: 12.5 }, {}]) {
+      const [first, second, third] = await thrice({ query, variables });
+      expect(second, JSON.stringify(variables)).toEqual(first);
+      expect(third, JSON.stringify(variables)).toEqual(first);
+      expect(first?.upstream).toEqual({});
+      expect(JSON.parse(first?.body ?? "{}").errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    }
+  });
+});
