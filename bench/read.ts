@@ -12,6 +12,7 @@ import {
 import {
   type GraphQLRequest,
   type LoadResult,
+  mergeRuns,
   postGraphQL,
   round1,
   round2,
@@ -27,7 +28,8 @@ import { type BenchUpstreams, startUpstreams, totalRequests } from "./support/si
  * - upstream requests for one execution with a cold cache, against the fewest the endpoints allow;
  * - p50/p99 latency with the cache off, against the critical-path ideal (sequential upstream round
  *   trips x injected latency): one query at a time (the critical path and the gateway's own work:
- *   the target's figure) and under steady load (queueing for the CPU of a small machine included);
+ *   the target's figure; measured in rounds over the whole set, see measureSingles) and under steady
+ *   load (queueing for the CPU of a small machine included);
  * then throughput of cached queries against bare graphql-yoga answering the same JSON from memory,
  * and the gateway's memory over a soak at steady load.
  */
@@ -241,6 +243,42 @@ async function countOneExecution(
   return { request, upstreamRequests: totalRequests(byRoute), byRoute, data };
 }
 
+/** Rounds the one-at-a-time measurement of the cold query set is split into (see measureSingles). */
+const SINGLE_ROUNDS = 5;
+
+/**
+ * One-at-a-time latency of each request, measured in rounds that go through the whole set in turn
+ * (each request `durationSeconds / rounds` per round), every request's samples then merged. This
+ * machine's speed drifts over a run (a shared host); in rounds, a slow spell is shared by every
+ * query instead of landing on the one measured during it.
+ */
+async function measureSingles(
+  gateway: RunningGateway,
+  requests: readonly GraphQLRequest[],
+  settings: ReadSettings,
+): Promise<LoadResult[]> {
+  const rounds = Math.max(1, Math.min(SINGLE_ROUNDS, Math.floor(settings.durationSeconds)));
+  const runs = requests.map(() => ({ results: [] as LoadResult[], samples: [] as number[] }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, request] of requests.entries()) {
+      const run = runs[index];
+      if (!run) continue;
+      run.results.push(
+        await runLoad({
+          url: gateway.url,
+          apiKey: API_KEY,
+          requests: [request],
+          connections: 1,
+          durationSeconds: settings.durationSeconds / rounds,
+          samples: run.samples,
+        }),
+      );
+    }
+  }
+  return runs.map((run) => mergeRuns(run.results, run.samples));
+}
+
+/** `single`: the one-at-a-time run, when measured already (measureSingles); else measured here. */
 async function measureLatency(
   gateway: RunningGateway,
   upstreams: BenchUpstreams,
@@ -248,6 +286,7 @@ async function measureLatency(
   counted: Counted,
   settings: ReadSettings,
   calibration: CalibrationFigures,
+  measuredSingle?: LoadResult,
 ): Promise<QueryFigures> {
   const minimum = query.minimumRequests(upstreams, counted.data);
   const roundTrips = query.roundTrips(upstreams, counted.data);
@@ -258,8 +297,11 @@ async function measureLatency(
     requests: [counted.request],
     connections: settings.connections,
   };
-  await runLoad({ ...loadOptions, durationSeconds: settings.warmupSeconds });
-  const single = await runLoad({ ...loadOptions, connections: 1, durationSeconds: settings.durationSeconds });
+  let single = measuredSingle;
+  if (!single) {
+    await runLoad({ ...loadOptions, durationSeconds: settings.warmupSeconds });
+    single = await runLoad({ ...loadOptions, connections: 1, durationSeconds: settings.durationSeconds });
+  }
   upstreams.resetCounts();
   const load = await runLoad({ ...loadOptions, durationSeconds: settings.durationSeconds });
   return {
@@ -540,9 +582,17 @@ export async function runRead(
       const counted: Array<[BenchQuery, Counted]> = [];
       for (const query of COLD_QUERIES)
         counted.push([query, await countOneExecution(gateway, upstreams, query)]);
-      for (const [query, execution] of counted) {
-        progress(`read: ${query.id}`);
-        queries.push(await measureLatency(gateway, upstreams, query, execution, settings, calibration));
+      progress(`read: every query one at a time, in ${SINGLE_ROUNDS} rounds over the set`);
+      const singles = await measureSingles(
+        gateway,
+        counted.map(([, execution]) => execution.request),
+        settings,
+      );
+      for (const [index, [query, execution]] of counted.entries()) {
+        progress(`read: ${query.id}, ${settings.connections} at once`);
+        queries.push(
+          await measureLatency(gateway, upstreams, query, execution, settings, calibration, singles[index]),
+        );
       }
       progress(`passthrough: ${PASSTHROUGH_QUERY.id}, graphql-yoga fetching by hand vs the gateway`);
       return measurePassthrough(gateway, upstreams, settings);

@@ -22,6 +22,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Called as each second of the run ends (1, 2, ...). */
   onSecond?: (second: number) => void;
+  /** Every answered request's latency (ms) is also pushed here, to merge several runs. */
+  samples?: number[];
 }
 
 export interface LoadResult {
@@ -67,6 +69,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     },
     isCleanAnswer,
     options.onSecond,
+    options.samples,
   );
 }
 
@@ -92,6 +95,7 @@ function measure(
   settings: autocannon.Options,
   verify: (body: string) => boolean,
   onSecond?: (second: number) => void,
+  samples?: number[],
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   return new Promise<LoadResult>((resolve, reject) => {
@@ -105,24 +109,18 @@ function measure(
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        latencies.sort((a, b) => a - b);
+        samples?.push(...latencies);
         // A GraphQL check fails every non-2xx answer too (mismatches = non-2xx + bad 2xx); a plain
         // GET check passes everything (mismatches = 0). This counts each failed answer once either way.
         const bad2xx = Math.max(0, result.mismatches - result.non2xx);
         const ok = result["2xx"] - bad2xx;
         const failed = result.errors + result.non2xx + bad2xx;
-        const mean = latencies.reduce((sum, value) => sum + value, 0) / Math.max(1, latencies.length);
         resolve({
           ok,
           failed,
           sent: result.requests.sent,
           requestsPerSecond: round1(ok / result.duration),
-          latencyMs: {
-            p50: round1(percentile(latencies, 50)),
-            p99: round1(percentile(latencies, 99)),
-            mean: round1(mean),
-            max: round1(latencies.at(-1) ?? Number.NaN),
-          },
+          latencyMs: latencyFigures(latencies),
           durationSeconds: result.duration,
         });
       },
@@ -133,6 +131,33 @@ function measure(
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
   });
+}
+
+/** p50, p99, mean and max of latencies (ms), to 0.1 ms. */
+function latencyFigures(latencies: number[]): LoadResult["latencyMs"] {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
+  return {
+    p50: round1(percentile(sorted, 50)),
+    p99: round1(percentile(sorted, 99)),
+    mean: round1(mean),
+    max: round1(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+/** Several runs of one request as one: counts summed, latencies over all their samples. */
+export function mergeRuns(runs: readonly LoadResult[], samples: number[]): LoadResult {
+  const sum = (figure: (run: LoadResult) => number) => runs.reduce((total, run) => total + figure(run), 0);
+  const ok = sum((run) => run.ok);
+  const durationSeconds = sum((run) => run.durationSeconds);
+  return {
+    ok,
+    failed: sum((run) => run.failed),
+    sent: sum((run) => run.sent),
+    requestsPerSecond: round1(ok / Math.max(durationSeconds, Number.MIN_VALUE)),
+    latencyMs: latencyFigures(samples),
+    durationSeconds,
+  };
 }
 
 /** POSTs one GraphQL request and returns the raw body, refusing anything but a clean answer. */
