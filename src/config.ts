@@ -95,6 +95,11 @@ export const configSchema = z
         graphiql: z.boolean().default(true),
         introspection: z.boolean().default(true),
         /**
+         * Run a query operation executed more than once as code compiled for it (graphql-jit) rather
+         * than graphql-js's generic executor: same answers, less time per request. Off: graphql-js only.
+         */
+        compiledQueries: z.boolean().default(true),
+        /**
          * The gateway's address as clients reach it (behind a proxy), for links such as
          * `Invoice.pdfUrl`; default: the address the request came to.
          */

@@ -409,13 +409,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       usePartialErrors(),
       // After usePartialErrors: an operation that lost one source counts as partial.
       useMetrics(metrics),
-      useCompiledQueries({
-        onCompile: ({ operationName, errors }) => {
-          if (errors)
-            logger.warn({ operationName, errors }, "query not compiled: runs on graphql-js's executor");
-          else logger.debug({ operationName }, "query compiled");
-        },
-      }),
+      ...(config.server.compiledQueries
+        ? [
+            useCompiledQueries({
+              onCompile: ({ operationName, errors }) => {
+                if (errors)
+                  logger.warn({ operationName, errors }, "query not compiled: runs on graphql-js's executor");
+                else logger.debug({ operationName }, "query compiled");
+              },
+            }),
+          ]
+        : []),
       // Last: an answer given again stops execution, which the plugins before it still see.
       answers.plugin,
     ],

@@ -144,3 +144,35 @@ describe("compiled queries through the gateway", () => {
     }
   });
 });
+
+describe("compiled queries switched off (server.compiledQueries: false)", () => {
+  it("compiles nothing, and answers the same as the gateway that compiles", async () => {
+    let offLogs = "";
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        offLogs += chunk.toString();
+        done();
+      },
+    });
+    const off = await startHarness({
+      config: { server: { compiledQueries: false }, cache: { ttlMs: 0, maxAnswers: 0 } },
+      logger: createLogger("debug", sink),
+    });
+    try {
+      const query = "query Off { jobs(first: 10, source: CLEANITALL) { nodes { id title status } } }";
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await off.gql(query));
+      expect(answers[0]?.status).toBe(200);
+      expect(answers[1]).toEqual(answers[0]);
+      expect(answers[2]).toEqual(answers[0]);
+      expect(offLogs).toContain('"msg":"graphql request"');
+      expect(offLogs).not.toContain("query compiled");
+      // The compiling gateway's answer to the same query, from its third (compiled) execution on.
+      for (let i = 0; i < 2; i++) await h.gql(query);
+      expect(await h.gql(query)).toEqual(answers[0]);
+      expect(compiledOperations()).toContain("Off");
+    } finally {
+      await off.close();
+    }
+  });
+});
