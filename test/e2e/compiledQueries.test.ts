@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger.js";
 import { globalId, type Harness, READ_KEY, startHarness } from "../support/harness.js";
+import { type CapturedLogs, captureLogs } from "../support/logs.js";
 
 /**
  * Compiled queries (src/plugins/useCompiledQueries.ts) through the whole gateway and the real
@@ -11,18 +10,13 @@ import { globalId, type Harness, READ_KEY, startHarness } from "../support/harne
  */
 
 let h: Harness;
-let logs = "";
+let logs: CapturedLogs;
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
+  logs = captureLogs();
   h = await startHarness({
     config: { cache: { ttlMs: 0, maxAnswers: 0 } },
     jobcloserListCacheTtlMs: 0,
-    logger: createLogger("debug", sink),
+    logger: logs.logger,
   });
   // Signed in to JobCloser once, so that no run below pays for the sign-in.
   await h.gql("{ company(source: JOBCLOSER) { name } }");
@@ -57,6 +51,7 @@ async function thrice(body: { query: string; variables?: Record<string, unknown>
 
 const compiledOperations = () =>
   logs
+    .text()
     .split("\n")
     .filter((line) => line.includes('"msg":"query compiled"'))
     .map((line) => JSON.parse(line).operationName);
@@ -147,16 +142,10 @@ describe("compiled queries through the gateway", () => {
 
 describe("compiled queries switched off (server.compiledQueries: false)", () => {
   it("compiles nothing, and answers the same as the gateway that compiles", async () => {
-    let offLogs = "";
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        offLogs += chunk.toString();
-        done();
-      },
-    });
+    const offLogs = captureLogs();
     const off = await startHarness({
       config: { server: { compiledQueries: false }, cache: { ttlMs: 0, maxAnswers: 0 } },
-      logger: createLogger("debug", sink),
+      logger: offLogs.logger,
     });
     try {
       const query = "query Off { jobs(first: 10, source: CLEANITALL) { nodes { id title status } } }";
@@ -165,8 +154,8 @@ describe("compiled queries switched off (server.compiledQueries: false)", () => 
       expect(answers[0]?.status).toBe(200);
       expect(answers[1]).toEqual(answers[0]);
       expect(answers[2]).toEqual(answers[0]);
-      expect(offLogs).toContain('"msg":"graphql request"');
-      expect(offLogs).not.toContain("query compiled");
+      expect(offLogs.text()).toContain('"msg":"graphql request"');
+      expect(offLogs.text()).not.toContain("query compiled");
       // The compiling gateway's answer to the same query, from its third (compiled) execution on.
       for (let i = 0; i < 2; i++) await h.gql(query);
       expect(await h.gql(query)).toEqual(answers[0]);

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTISAN_DEMO_TOKEN } from "../../sim/artisan/index.js";
 import { CLEANESTIMATE_DEMO_KEY } from "../../sim/cleanestimate/index.js";
@@ -15,6 +14,7 @@ import {
   READ_KEY,
   startHarness,
 } from "../support/harness.js";
+import { captureLogs } from "../support/logs.js";
 import { cleanItAllSignature, deliver } from "../support/subscriptions.js";
 
 /**
@@ -26,19 +26,13 @@ import { cleanItAllSignature, deliver } from "../support/subscriptions.js";
 const GLOBEX_KEY = "test_globex_secret_scan_key_01234";
 
 let h: Harness;
-let logs = "";
+const logs = captureLogs();
 const answers: string[] = [];
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
   h = await startHarness({
     webhookSecrets: true,
-    logger: createLogger("debug", sink),
+    logger: logs.logger,
     extraTenants: [
       {
         id: "globex",
@@ -114,15 +108,7 @@ describe("secrets never appear in logs or responses", () => {
     // A reload (its result is logged).
     await h.gateway.reload(parseConfig(JSON.parse(JSON.stringify(h.config))));
     // Something logs a secret outright (an upstream error quoting its request URL): censored by value.
-    const logger = createLogger(
-      "debug",
-      new Writable({
-        write: (chunk: Buffer, _e, done) => {
-          logs += chunk.toString();
-          done();
-        },
-      }),
-    );
+    const logger = createLogger("debug", logs.stream);
     logger.error(
       {
         err: new Error(
@@ -132,7 +118,7 @@ describe("secrets never appear in logs or responses", () => {
       `upstream said ${CLEANITALL_DEMO_KEY} is invalid`,
     );
 
-    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.text().length).toBeGreaterThan(0);
     expect(answers.length).toBe(8);
     const secrets = [
       READ_KEY,
@@ -149,11 +135,13 @@ describe("secrets never appear in logs or responses", () => {
       CLEANESTIMATE_WEBHOOK_SECRET,
     ];
     for (const secret of secrets) {
-      expect(logs, `log mentions ${secret.slice(0, 4)}…`).not.toContain(secret);
+      expect(logs.text(), `log mentions ${secret.slice(0, 4)}…`).not.toContain(secret);
       for (const answer of answers) expect(answer).not.toContain(secret);
     }
-    expect(logs).toContain("upstream said [redacted] is invalid");
+    expect(logs.text()).toContain("upstream said [redacted] is invalid");
     // (Tenant acme's JobCloser password is the word "password": it is censored too.)
-    expect(logs).toContain('"type":"Error","message":"GET /api/account/signin?[redacted]=[redacted] failed"');
+    expect(logs.text()).toContain(
+      '"type":"Error","message":"GET /api/account/signin?[redacted]=[redacted] failed"',
+    );
   });
 });
