@@ -47,12 +47,21 @@ export abstract class RestClient {
     return answer.parsed(response, (schema) => this.parse(schema, response.body, request));
   }
 
-  /** Parses a body against the reference's shape; a mismatch names the first bad path. */
-  protected parse<T>(schema: zod.ZodType<T>, body: unknown, request: UpstreamRequest): T {
+  /**
+   * Parses a body against the reference's shape; a mismatch names the first bad path. `within`:
+   * where in the body `body` is, when it is a part of one (a record of a list).
+   */
+  protected parse<T>(
+    schema: zod.ZodType<T>,
+    body: unknown,
+    request: UpstreamRequest,
+    within: ReadonlyArray<PropertyKey> = [],
+  ): T {
     const result = schema.safeParse(body);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
-    const where = issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "unknown shape";
+    const path = issue ? [...within, ...issue.path].map(String).join(".") : "";
+    const where = issue ? `${path || "(body)"}: ${issue.message}` : "unknown shape";
     throw new UpstreamError(
       this.source,
       "UPSTREAM_ERROR",

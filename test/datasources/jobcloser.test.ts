@@ -2598,3 +2598,31 @@ describe("clearLoaders()", () => {
     expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 2, [R.customers]: 2, [R.customer]: 1 });
   });
 });
+
+describe("company lists checked as pages read them", () => {
+  it("a bad record fails the pages and whole-list reads that reach it, and no page before it", async () => {
+    const listed = listedCustomers();
+    const position = 120;
+    const bad = listed[position];
+    if (!bad) throw new Error(`the seed has fewer than ${position + 1} listed customers`);
+    const name = bad.Name;
+    (bad as { Name: unknown }).Name = 42;
+    try {
+      const stream = offsetStream(fresh().lists.customers({}));
+      const page = await stream.fetch(0, 50);
+      expect(page.records).toStrictEqual(listed.slice(0, 50).map(expectedCustomer));
+      expect(page.total).toBe(listed.length);
+
+      const message = `jobcloser GET /customers/getall returned an unexpected body (${position}.Name: Invalid input: expected string, received number)`;
+      const reached = await rejection(stream.fetch(100, 50));
+      expect(reached.message).toBe(message);
+      expect(reached.extensions).toStrictEqual({ code: "UPSTREAM_ERROR", source: "jobcloser" });
+      // Another request reading the whole list (the same snapshot) fails the same way.
+      const whole = await rejection(all(fresh().lists.customers({})));
+      expect(whole.message).toBe(message);
+      expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.customers]: 1 });
+    } finally {
+      bad.Name = name;
+    }
+  });
+});

@@ -57,7 +57,7 @@ interface SnapshotEntry {
   version: number;
   /** Epoch ms; never while the list loads. */
   expires: number;
-  records: Promise<unknown[]>;
+  records: Promise<unknown>;
 }
 
 /** Per-tenant state that outlives requests: the signed-in company and the list snapshots. */
@@ -89,23 +89,23 @@ export class JobCloserSession {
    * one answer once even with a TTL of 0), then for `snapshotTtlMs` after it arrived. `dependsOn`
    * hears how to tell that the records returned are still the snapshot's (a request's read log).
    */
-  snapshot<T>(
+  snapshot<L>(
     key: string,
-    load: () => Promise<T[]>,
+    load: () => Promise<L>,
     dependsOn?: (current: () => boolean, lifeMs: number) => void,
-  ): Promise<T[]> {
+  ): Promise<L> {
     const cached = this.snapshots.get(key);
     const now = this.now();
     if (cached && cached.expires > now) {
       dependsOn?.(this.stillCurrent(key, cached), cached.expires - now);
-      return cached.records as Promise<T[]>;
+      return cached.records as Promise<L>;
     }
     // Expired snapshots are dropped as they are replaced; the map holds one entry per list and filter.
     const records = load();
     const entry: SnapshotEntry = {
       version: ++this.versions,
       expires: Number.POSITIVE_INFINITY,
-      records: records as Promise<unknown[]>,
+      records,
     };
     this.snapshots.set(key, entry);
     dependsOn?.(this.stillCurrent(key, entry), this.snapshotTtlMs);
@@ -302,8 +302,18 @@ export class JobCloserClient extends RestClient {
     return this.companyList("/customers/getall", customerRecord, filter);
   }
 
+  /** As listCustomers, each record checked when first read (a page reads 50 of the whole list). */
+  customerRecords(filter: ListFilter): Promise<CompanyRecords<CustomerRecord>> {
+    return this.companyRecords("/customers/getall", customerRecord, filter);
+  }
+
   listJobs(filter: ListFilter): Promise<JobRecord[]> {
     return this.companyList("/jobs/getall", jobRecord, filter);
+  }
+
+  /** As listJobs, each record checked when first read. */
+  jobRecords(filter: ListFilter): Promise<CompanyRecords<JobRecord>> {
+    return this.companyRecords("/jobs/getall", jobRecord, filter);
   }
 
   listInvoices(filter: ListFilter): Promise<InvoiceRecord[]> {
@@ -504,22 +514,42 @@ export class JobCloserClient extends RestClient {
     return { ok: true, result: this.parse(schema, body.Result, request) };
   }
 
-  /** `onRequest` hears of the upstream request, when the list is not served from a snapshot. */
+  /** A company's whole list, every record checked. */
   private async companyList<T extends { CompanyId: string }>(
     route: string,
     schema: z.ZodType<T>,
     filter: ListFilter,
     onRequest?: () => void,
   ): Promise<T[]> {
+    return (await this.companyRecords(route, schema, filter, onRequest)).all();
+  }
+
+  /**
+   * A company's list as the upstream sent it (one snapshot, shared with companyList), each record
+   * checked when first read. `onRequest` hears of the upstream request, when the list is not served
+   * from a snapshot.
+   */
+  private async companyRecords<T extends { CompanyId: string }>(
+    route: string,
+    schema: z.ZodType<T>,
+    filter: ListFilter,
+    onRequest?: () => void,
+  ): Promise<CompanyRecords<T>> {
     const companyId = await this.companyId();
     const query = { companyId, ...filter };
     return this.session.snapshot(
       `${route}?${new URLSearchParams(definedOnly(query))}`,
       async () => {
         onRequest?.();
-        const records = await this.call({ method: "GET", path: route, route, query }, schema.array());
-        // The upstream should only return this company's records; the gateway makes sure.
-        return (records ?? []).filter((record) => record.CompanyId === companyId);
+        const request: UpstreamRequest = { method: "GET", path: route, route, query };
+        const values = (await this.call(request, z.array(z.unknown()))) ?? [];
+        // The upstream should only return this company's records; the gateway makes sure. A record
+        // whose CompanyId is not even a string stays, to fail its check when read.
+        const own: Array<{ value: unknown; at: number }> = [];
+        values.forEach((value, at) => {
+          if (!ofOtherCompany(value, companyId)) own.push({ value, at });
+        });
+        return new CompanyRecords(own, (value, at) => this.parse(schema, value, request, [at]));
       },
       this.dependsOn,
     );
@@ -598,6 +628,59 @@ function ownEmbedded(job: JobRecord): JobRecord {
     JobItems: owned(job.JobItems),
     Events: owned(job.Events),
   };
+}
+
+/**
+ * A company's `getall` list, each record checked against its schema when first read and kept
+ * checked: a whole list can be large (every customer, every job of the company) while a page reads
+ * 50 of it. `all()` checks the rest. A record that fails its check fails the read that reaches it,
+ * named by its position in the upstream's answer.
+ */
+export class CompanyRecords<T> {
+  private readonly checked: Array<T | undefined>;
+  private everything: T[] | null = null;
+
+  constructor(
+    private readonly raw: ReadonlyArray<{ value: unknown; at: number }>,
+    private readonly check: (value: unknown, at: number) => T,
+  ) {
+    this.checked = new Array<T | undefined>(raw.length);
+  }
+
+  get length(): number {
+    return this.raw.length;
+  }
+
+  /** Records [start, end), as Array.prototype.slice takes them. */
+  slice(start: number, end: number): T[] {
+    const records: T[] = [];
+    for (let index = Math.max(0, start); index < Math.min(end, this.raw.length); index++) {
+      records.push(this.record(index));
+    }
+    return records;
+  }
+
+  all(): T[] {
+    this.everything ??= this.slice(0, this.raw.length);
+    return this.everything;
+  }
+
+  private record(index: number): T {
+    const known = this.checked[index];
+    if (known !== undefined) return known;
+    const entry = this.raw[index];
+    if (!entry) throw new RangeError(`no record at ${index}`);
+    const record = this.check(entry.value, entry.at);
+    this.checked[index] = record;
+    return record;
+  }
+}
+
+/** A record that names another company (the only records a company list may drop unchecked). */
+function ofOtherCompany(value: unknown, companyId: string): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const owner = (value as { CompanyId?: unknown }).CompanyId;
+  return typeof owner === "string" && owner !== companyId;
 }
 
 function definedOnly(query: ListFilter): Record<string, string> {

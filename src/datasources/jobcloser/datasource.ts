@@ -78,6 +78,12 @@ const VISIT_STATUS_FILTER: Record<SiteVisitStatus, string> = {
 const ID = /^[0-9a-f]{30}$/;
 const MAX_WINDOW = 1_000;
 
+/** What a list stream pages through: an array, or a company list checked as it is read. */
+interface RecordWindow<T> {
+  readonly length: number;
+  slice(start: number, end: number): T[];
+}
+
 /** The calendar date of a JobCloser timestamp as rendered (America/Chicago), like its own filters. */
 const dateOf = (timestamp: string) => timestamp.slice(0, 10);
 
@@ -255,14 +261,14 @@ export class JobCloserDatasource implements Datasource {
 
   readonly lists = {
     customers: (filter) =>
-      this.slice(() => this.client.listCustomers({ search: filter.search }), toUnifiedCustomer),
+      this.slice(() => this.client.customerRecords({ search: filter.search }), toUnifiedCustomer),
 
     leads: (filter) => {
       const status = filter.status;
       // JobCloser leads are customers in status Lead: they are all NEW.
       if (status !== undefined && status !== "NEW") return null;
       return this.slice(
-        () => this.client.listCustomers({ status: "Lead", search: filter.search }),
+        () => this.client.customerRecords({ status: "Lead", search: filter.search }),
         toUnifiedLead,
       );
     },
@@ -273,15 +279,17 @@ export class JobCloserDatasource implements Datasource {
       // One upstream status can be asked for; the pre-sale stages are three, filtered here.
       const upstreamStatus = statuses?.length === 1 ? statuses[0] : undefined;
       const { customerId } = filter;
+      const upstreamFilter = { status: upstreamStatus, crewId: filter.crewId };
+      const matches = allOf<JobRecord>(
+        statuses !== undefined && ((job) => statuses.includes(job.Status)),
+        customerId !== undefined && ((job) => job.CustomerId === customerId),
+      );
       return this.slice(
         async () =>
-          keepMatching(
-            await this.client.listJobs({ status: upstreamStatus, crewId: filter.crewId }),
-            allOf<JobRecord>(
-              statuses !== undefined && ((job) => statuses.includes(job.Status)),
-              customerId !== undefined && ((job) => job.CustomerId === customerId),
-            ),
-          ),
+          // Filtered here: every record is read; otherwise only the page's records are checked.
+          matches
+            ? keepMatching(await this.client.listJobs(upstreamFilter), matches)
+            : this.client.jobRecords(upstreamFilter),
         (job) => toUnifiedJob(job, this.currency),
       );
     },
@@ -420,12 +428,12 @@ export class JobCloserDatasource implements Datasource {
   /**
    * A stream over a whole list held in memory: any window is a slice, no further request. With
    * `map`, only a window's records are mapped, as it is taken: a page of 50 from a company's
-   * `getall` maps 50 records, not the whole list.
+   * `getall` maps 50 records, not the whole list (and, from CompanyRecords, checks only those).
    */
-  private slice<T>(records: () => Promise<T[]>): SourceStream<T>;
-  private slice<R, T>(records: () => Promise<readonly R[]>, map: (record: R) => T): SourceStream<T>;
-  private slice<R, T>(records: () => Promise<readonly R[]>, map?: (record: R) => T): SourceStream<T | R> {
-    let loaded: Promise<readonly R[]> | null = null;
+  private slice<T>(records: () => Promise<RecordWindow<T>>): SourceStream<T>;
+  private slice<R, T>(records: () => Promise<RecordWindow<R>>, map: (record: R) => T): SourceStream<T>;
+  private slice<R, T>(records: () => Promise<RecordWindow<R>>, map?: (record: R) => T): SourceStream<T | R> {
+    let loaded: Promise<RecordWindow<R>> | null = null;
     return {
       source: this.source,
       maxPageSize: MAX_WINDOW,
