@@ -19,6 +19,7 @@ export interface CompiledQueriesOptions {
 interface OperationState {
   /** The operation's name in the document (what logs and metrics call it). */
   name: string | null;
+  /** Executions counted until it is compiled. */
   executions: number;
   /** undefined: not compiled yet; null: never compiled (not a query, or graphql-jit cannot). */
   compiled: CompiledQuery | null | undefined;
@@ -81,10 +82,10 @@ export function useCompiledQueries(options: CompiledQueriesOptions = {}): Plugin
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const state = stateOf(args);
-      if (state.compiled === null) return;
-      state.executions++;
-      if (state.executions < compileAfter) return;
-      if (state.compiled === undefined) state.compiled = compile(args, state.name);
+      if (state.compiled === undefined) {
+        if (++state.executions < compileAfter) return;
+        state.compiled = compile(args, state.name);
+      }
       const compiled = state.compiled;
       if (!compiled) return;
       setExecuteFn((executeArgs: ExecutionArgs) => {

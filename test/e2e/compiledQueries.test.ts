@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { JOBCLOSER_DEMO_COMPANY_ID } from "../../sim/jobcloser/index.js";
 import { globalId, type Harness, READ_KEY, startHarness } from "../support/harness.js";
 import { type CapturedLogs, captureLogs } from "../support/logs.js";
 
@@ -61,7 +62,7 @@ describe("compiled queries through the gateway", () => {
     const cleanitallInvoice = [...h.cleanitall.account().invoices.values()].find(
       (invoice) => invoice.customer_id,
     );
-    const jobcloserJob = [...h.jobcloser.company("5940991380dda460c1b3b6492bb759").jobs.values()][0];
+    const jobcloserJob = [...h.jobcloser.company(JOBCLOSER_DEMO_COMPANY_ID).jobs.values()][0];
     if (!cleanitallInvoice || !jobcloserJob) throw new Error("seed without an invoice or a JobCloser job");
     const requests = [
       {
