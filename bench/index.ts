@@ -132,6 +132,8 @@ function printRead(read: ReadResults): { failed: number } {
       "p50/ideal": format(row.p50OverIdeal),
       "above floor ms": row.p50AboveFloorMs,
       "above proxy ms": row.p50AboveProxyMs,
+      "p50 ms, every body parsed": row.everyBodyParsed?.single.latencyMs.p50 ?? "",
+      "p50/ideal, every body parsed": row.everyBodyParsed ? format(row.everyBodyParsed.p50OverIdeal) : "",
       [`p50 ms x${connections}`]: row.load.latencyMs.p50,
       [`p99 ms x${connections}`]: row.load.latencyMs.p99,
       [`p50/ideal x${connections}`]: format(row.loadedP50OverIdeal),
@@ -195,6 +197,12 @@ function targetsOf(read: ReadResults) {
       // None with --latency 0: there is no ideal to compare with.
       worst: latency.length > 0 ? Math.max(...latency) : null,
       met: latency.length > 0 && latency.every((value) => value <= TARGETS.p50OverIdeal),
+      // The same with every upstream body parsed (cache.parsedBodyBytes: 0), for comparison.
+      worstEveryBodyParsed: worstOf(
+        read.queries.flatMap((row) =>
+          row.everyBodyParsed?.p50OverIdeal == null ? [] : [row.everyBodyParsed.p50OverIdeal],
+        ),
+      ),
     },
     throughputRatio: {
       target: `>= ${TARGETS.throughputRatio} for every cached query`,
@@ -208,6 +216,8 @@ function targetsOf(read: ReadResults) {
     },
   };
 }
+
+const worstOf = (values: number[]) => (values.length > 0 ? Math.max(...values) : null);
 
 /** Fails a fan-out run that never completes (its gateway refusing subscribers, say) instead of hanging. */
 function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

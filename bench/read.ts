@@ -74,6 +74,12 @@ export interface QueryFigures {
   p50AboveProxyMs: number;
   /** Upstream requests per answered query over the whole measured load. */
   upstreamRequestsPerQueryUnderLoad: number;
+  /**
+   * One at a time on a gateway that parses every upstream body (`cache.parsedBodyBytes: 0`),
+   * measured in the same rounds: the simulators answer the same bytes every time, so the default
+   * gateway reuses what it parsed from them (cold set only).
+   */
+  everyBodyParsed?: { single: LoadResult; p50OverIdeal: number | null };
 }
 
 export interface ThroughputFigures {
@@ -164,11 +170,12 @@ interface RunningGateway {
 
 function gatewayConfig(
   upstreams: BenchUpstreams,
-  cache: { ttlMs?: number; maxAnswers?: number; jobcloserListCacheTtlMs?: number },
+  cache: { ttlMs?: number; maxAnswers?: number; parsedBodyBytes?: number; jobcloserListCacheTtlMs?: number },
 ) {
   const cacheConfig = {
     ...(cache.ttlMs !== undefined ? { ttlMs: cache.ttlMs } : {}),
     ...(cache.maxAnswers !== undefined ? { maxAnswers: cache.maxAnswers } : {}),
+    ...(cache.parsedBodyBytes !== undefined ? { parsedBodyBytes: cache.parsedBodyBytes } : {}),
   };
   return {
     server: { host: "127.0.0.1", port: 0, graphiql: false },
@@ -253,14 +260,13 @@ const SINGLE_ROUNDS = 5;
  * query instead of landing on the one measured during it.
  */
 async function measureSingles(
-  gateway: RunningGateway,
-  requests: readonly GraphQLRequest[],
+  measured: ReadonlyArray<{ gateway: RunningGateway; request: GraphQLRequest }>,
   settings: ReadSettings,
 ): Promise<LoadResult[]> {
   const rounds = Math.max(1, Math.min(SINGLE_ROUNDS, Math.floor(settings.durationSeconds)));
-  const runs = requests.map(() => ({ results: [] as LoadResult[], samples: [] as number[] }));
+  const runs = measured.map(() => ({ results: [] as LoadResult[], samples: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
-    for (const [index, request] of requests.entries()) {
+    for (const [index, { gateway, request }] of measured.entries()) {
       const run = runs[index];
       if (!run) continue;
       run.results.push(
@@ -562,41 +568,70 @@ export async function runRead(
     const queries: QueryFigures[] = [];
     // Cold: nothing is reused across requests, so every execution pays its full upstream cost.
     const cold = gatewayConfig(upstreams, { ttlMs: 0, jobcloserListCacheTtlMs: 0 });
-    const passthrough = await withGateway(cold, async (gateway) => {
-      // Load over the whole set first, as a long-running gateway has had: otherwise the first query
-      // measured pays for the JIT compiling code every query shares, and the last ones do not.
-      progress("warm-up: every query under load");
-      for (const query of COLD_QUERIES) {
-        await runLoad({
-          url: gateway.url,
-          apiKey: API_KEY,
-          requests: [query.request(upstreams)],
-          connections: settings.connections,
-          durationSeconds: settings.warmupSeconds,
-        });
-      }
-      // Then one execution of each, one after another: the warm-up's last upstream requests (a
-      // load run's tail) are over before anything is counted.
-      for (const query of COLD_QUERIES) await postGraphQL(gateway.url, API_KEY, query.request(upstreams));
-      // Every count before any load: a load run's tail would still be going upstream.
-      const counted: Array<[BenchQuery, Counted]> = [];
-      for (const query of COLD_QUERIES)
-        counted.push([query, await countOneExecution(gateway, upstreams, query)]);
-      progress(`read: every query one at a time, in ${SINGLE_ROUNDS} rounds over the set`);
-      const singles = await measureSingles(
-        gateway,
-        counted.map(([, execution]) => execution.request),
-        settings,
-      );
-      for (const [index, [query, execution]] of counted.entries()) {
-        progress(`read: ${query.id}, ${settings.connections} at once`);
-        queries.push(
-          await measureLatency(gateway, upstreams, query, execution, settings, calibration, singles[index]),
-        );
-      }
-      progress(`passthrough: ${PASSTHROUGH_QUERY.id}, graphql-yoga fetching by hand vs the gateway`);
-      return measurePassthrough(gateway, upstreams, settings);
+    // The same, parsing every upstream body: the simulators answer the same bytes every time, which
+    // the gateway's default config turns into parsed records reused (cache.parsedBodyBytes).
+    const coldParsing = gatewayConfig(upstreams, {
+      ttlMs: 0,
+      parsedBodyBytes: 0,
+      jobcloserListCacheTtlMs: 0,
     });
+    const passthrough = await withGateway(cold, (gateway) =>
+      withGateway(coldParsing, async (parsing) => {
+        // Load over the whole set first, as a long-running gateway has had: otherwise the first query
+        // measured pays for the JIT compiling code every query shares, and the last ones do not.
+        progress("warm-up: every query under load");
+        for (const query of COLD_QUERIES) {
+          for (const warmed of [gateway, parsing]) {
+            await runLoad({
+              url: warmed.url,
+              apiKey: API_KEY,
+              requests: [query.request(upstreams)],
+              connections: settings.connections,
+              durationSeconds: settings.warmupSeconds,
+            });
+          }
+        }
+        // Then one execution of each, one after another: the warm-up's last upstream requests (a
+        // load run's tail) are over before anything is counted.
+        for (const query of COLD_QUERIES) await postGraphQL(gateway.url, API_KEY, query.request(upstreams));
+        // Every count before any load: a load run's tail would still be going upstream.
+        const counted: Array<[BenchQuery, Counted]> = [];
+        for (const query of COLD_QUERIES)
+          counted.push([query, await countOneExecution(gateway, upstreams, query)]);
+        progress(`read: every query one at a time, in ${SINGLE_ROUNDS} rounds over the set`);
+        // Both gateways in the same rounds: a slow spell of the machine lands on both alike.
+        const singles = await measureSingles(
+          counted.flatMap(([, execution]) => [
+            { gateway, request: execution.request },
+            { gateway: parsing, request: execution.request },
+          ]),
+          settings,
+        );
+        for (const [index, [query, execution]] of counted.entries()) {
+          progress(`read: ${query.id}, ${settings.connections} at once`);
+          const figures = await measureLatency(
+            gateway,
+            upstreams,
+            query,
+            execution,
+            settings,
+            calibration,
+            singles[2 * index],
+          );
+          const parsingSingle = singles[2 * index + 1];
+          if (parsingSingle) {
+            figures.everyBodyParsed = {
+              single: parsingSingle,
+              p50OverIdeal:
+                figures.idealMs > 0 ? round2(parsingSingle.latencyMs.p50 / figures.idealMs) : null,
+            };
+          }
+          queries.push(figures);
+        }
+        progress(`passthrough: ${PASSTHROUGH_QUERY.id}, graphql-yoga fetching by hand vs the gateway`);
+        return measurePassthrough(gateway, upstreams, settings);
+      }),
+    );
 
     // Warm: the same upstream GETs are reused for the TTL (and JobCloser's lists for theirs).
     const warm = gatewayConfig(upstreams, { ttlMs: WARM_TTL_MS, jobcloserListCacheTtlMs: WARM_TTL_MS });
@@ -636,6 +671,7 @@ export async function runRead(
         ...settings,
         gateway: {
           cold: { cache: { ttlMs: 0 }, jobcloserListCacheTtlMs: 0 },
+          coldEveryBodyParsed: { cache: { ttlMs: 0, parsedBodyBytes: 0 }, jobcloserListCacheTtlMs: 0 },
           warm: { cache: { ttlMs: WARM_TTL_MS }, jobcloserListCacheTtlMs: WARM_TTL_MS },
           warmExecuting: {
             cache: { ttlMs: WARM_TTL_MS, maxAnswers: 0 },

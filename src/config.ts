@@ -148,6 +148,11 @@ export const configSchema = z
          * cached and current (no invalidation, no expiry); 0 turns that off.
          */
         maxAnswers: z.number().int().min(0).max(100_000).default(1_000),
+        /**
+         * Bytes of upstream answers kept with their parsed records, so that an answer identical to
+         * the last one for its URL is not parsed, checked and mapped again; 0 turns that off.
+         */
+        parsedBodyBytes: z.number().int().min(0).max(1_073_741_824).default(33_554_432),
       })
       .prefault({}),
     http: z

@@ -179,7 +179,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     timeoutMs: config.http.timeoutMs,
     retries: config.http.retries,
     connections: config.http.connections,
-    cache: { ttlMs: config.cache.ttlMs, maxEntries: config.cache.maxEntries },
+    cache: {
+      ttlMs: config.cache.ttlMs,
+      maxEntries: config.cache.maxEntries,
+      parsedBodyBytes: config.cache.parsedBodyBytes,
+    },
     deadlineMs: config.http.deadlineMs,
     ...(config.http.rateBudgets
       ? {

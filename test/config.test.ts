@@ -81,7 +81,13 @@ describe("parseConfig: the DESIGN.md example", () => {
         corsOrigins: [],
       },
       redis: { url: "redis://127.0.0.1:6379", keyPrefix: "fsg:" },
-      cache: { ttlMs: 5_000, profileTtlMs: 600_000, maxEntries: 10_000, maxAnswers: 1_000 },
+      cache: {
+        ttlMs: 5_000,
+        profileTtlMs: 600_000,
+        maxEntries: 10_000,
+        maxAnswers: 1_000,
+        parsedBodyBytes: 33_554_432,
+      },
       http: {
         timeoutMs: 10_000,
         retries: 2,
@@ -163,6 +169,7 @@ describe("parseConfig: the DESIGN.md example", () => {
       profileTtlMs: 600_000,
       maxEntries: 10_000,
       maxAnswers: 1_000,
+      parsedBodyBytes: 33_554_432,
     });
     expect(config.http).toMatchObject({ timeoutMs: 10_000, retries: 2, connections: 16, deadlineMs: 25_000 });
     expect(config.limits).toMatchObject({
@@ -199,7 +206,13 @@ describe("parseConfig: the DESIGN.md example", () => {
       shutdownGraceMs: 10_000,
       corsOrigins: [],
     });
-    expect(config.cache).toEqual({ ttlMs: 0, profileTtlMs: 600_000, maxEntries: 10_000, maxAnswers: 1_000 });
+    expect(config.cache).toEqual({
+      ttlMs: 0,
+      profileTtlMs: 600_000,
+      maxEntries: 10_000,
+      maxAnswers: 1_000,
+      parsedBodyBytes: 33_554_432,
+    });
     expect(config.http).toMatchObject({ timeoutMs: 250, retries: 0, connections: 16 });
     expect(config.tenants[0]?.upstreams).toEqual({
       artisan: { baseUrl: "http://127.0.0.1:9999/api/v1", token: "t", timeoutMs: 500 },

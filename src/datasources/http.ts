@@ -10,6 +10,7 @@ import {
   CircuitBreakers,
   DEFAULT_BREAKER_OPTIONS,
 } from "./circuitBreaker.js";
+import { ParsedBodies } from "./parsedBodies.js";
 import {
   type BudgetDecision,
   type BudgetRedisOptions,
@@ -126,7 +127,11 @@ export interface HttpLayerOptions {
   timeoutMs: number;
   retries: number;
   connections: number;
-  cache: { ttlMs: number; maxEntries: number };
+  /**
+   * `parsedBodyBytes`: upstream bodies kept with their parsed value, so an answer identical to the
+   * last one for its URL is not parsed and checked again (ParsedBodies); 0 turns that off.
+   */
+  cache: { ttlMs: number; maxEntries: number; parsedBodyBytes?: number };
   /**
    * Overall deadline of a request made without a scope (default 25 000 ms); a scope brings its
    * own `deadlineAt`.
@@ -304,6 +309,10 @@ export function buildQueryString(query: UpstreamRequest["query"]): string {
   return text ? `?${text}` : "";
 }
 
+function parseJson(bytes: Buffer): unknown {
+  return JSON.parse(bytes.toString("utf8"));
+}
+
 function flattenHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -315,6 +324,7 @@ function flattenHeaders(headers: Dispatcher.ResponseData["headers"]): Record<str
 export class HttpLayer implements UpstreamHttp {
   private readonly dispatchers = new Map<string, Dispatcher>();
   private readonly cache: LRUCache<string, CacheEntry> | null;
+  private readonly parsedBodies: ParsedBodies | null;
   private cacheVersions = 0;
   private readonly observers: UpstreamObserver[] = [];
   private readonly rateBudgets: RateBudgets | null;
@@ -327,6 +337,8 @@ export class HttpLayer implements UpstreamHttp {
       options.cache.ttlMs > 0
         ? new LRUCache({ max: options.cache.maxEntries, ttl: options.cache.ttlMs })
         : null;
+    const parsedBodyBytes = options.cache.parsedBodyBytes ?? 0;
+    this.parsedBodies = parsedBodyBytes > 0 ? new ParsedBodies(parsedBodyBytes) : null;
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const clock = options.clock ?? Date.now;
     this.rateBudgets = options.rateBudgets ? new RateBudgets(clock, options.rateBudgets.redis) : null;
@@ -479,6 +491,7 @@ export class HttpLayer implements UpstreamHttp {
     const dispatchers = [...this.dispatchers.values()];
     this.dispatchers.clear();
     this.cache?.clear();
+    this.parsedBodies?.clear();
     await Promise.all(dispatchers.map((dispatcher) => dispatcher.close()));
   }
 
@@ -823,11 +836,15 @@ export class HttpLayer implements UpstreamHttp {
     if (binary && status >= 200 && status < 300) {
       return { status, headers: responseHeaders, body: null, raw: bytes };
     }
-    const text = bytes.toString("utf8");
     let parsed: unknown = null;
-    if (text.length > 0) {
+    if (bytes.length > 0) {
       try {
-        parsed = JSON.parse(text);
+        // A successful read's body may be the very bytes of the last one for its URL: its parsed
+        // value is then reused, and everything derived from it (ParsedBodies).
+        parsed =
+          this.parsedBodies && effectOf(request) === "read" && status >= 200 && status < 300
+            ? this.parsedBodies.parse(this.cacheKey(target, request), bytes, parseJson)
+            : parseJson(bytes);
       } catch {
         throw new UpstreamError(
           target.source,

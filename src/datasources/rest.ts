@@ -169,23 +169,26 @@ export abstract class RestClient {
 }
 
 /**
- * The zod schema of a GET answer's body, remembering what it parsed from each response. The HTTP
- * layer's cache answers every GraphQL request with the very same UpstreamResponse object while it
- * holds it (and a request's identical GETs share one), so a warm read is parsed once instead of
- * once per request; the parsed value goes when the response does (a WeakMap). Build one per
- * endpoint, at module level: zod also compiles a schema on its first parse.
+ * The zod schema of a GET answer's body, remembering what it parsed from each body. The HTTP
+ * layer's cache answers every GraphQL request with the very same response while it holds it (and
+ * a request's identical GETs share one), and an answer identical to the last one for its URL comes
+ * with the same parsed body (ParsedBodies), so a read is checked once instead of once per request;
+ * the checked value goes when the body does (a WeakMap). Build one per endpoint, at module level:
+ * zod also compiles a schema on its first parse.
  */
 export class ResponseSchema<T> {
-  private readonly byResponse = new WeakMap<UpstreamResponse, T>();
+  private readonly byBody = new WeakMap<object, T>();
 
   constructor(readonly schema: zod.ZodType<T>) {}
 
-  /** `parse(schema)` the first time this response is seen; what it returned every time after. */
+  /** `parse(schema)` the first time this body is seen; what it returned every time after. */
   parsed(response: UpstreamResponse, parse: (schema: zod.ZodType<T>) => T): T {
-    const known = this.byResponse.get(response);
+    const body = response.body;
+    if (typeof body !== "object" || body === null) return parse(this.schema);
+    const known = this.byBody.get(body);
     if (known !== undefined) return known;
     const value = parse(this.schema);
-    this.byResponse.set(response, value);
+    this.byBody.set(body, value);
     return value;
   }
 }

@@ -18,6 +18,11 @@ const SECRET_KEY = "x-key-secret-0b1d2e";
 
 /** What the 429 fault answers with; tests set it before injecting a `rateLimit` fault. */
 let retryAfter = "0";
+/** What `GET /api/v1/catalog` answers: a body over ParsedBodies' 2 KB floor, and its status. */
+let catalog: { status: number; names: string[] } = { status: 200, names: [] };
+const catalogNames = () =>
+  Array.from({ length: 300 }, (_, index) => `item ${String(index).padStart(3, "0")}`);
+
 /** Authorization headers the server saw, in order. */
 const seenAuth: Array<string | undefined> = [];
 
@@ -48,6 +53,14 @@ const sim = new SimServer({
       method: "GET",
       pattern: "/api/v1/headers",
       handler: (req) => ({ status: 200, body: { key: req.headers["idempotency-key"] ?? null } }),
+    },
+    {
+      method: "GET",
+      pattern: "/api/v1/catalog",
+      handler: (req) => ({
+        status: catalog.status,
+        body: { names: catalog.names, page: req.query.get("page") ?? "1" },
+      }),
     },
     {
       method: "GET",
@@ -109,6 +122,7 @@ afterEach(async () => {
   sim.control.reset();
   seenAuth.length = 0;
   retryAfter = "0";
+  catalog = { status: 200, names: catalogNames() };
   await Promise.all(layers.splice(0).map((layer) => layer.close()));
 });
 
@@ -615,6 +629,75 @@ describe("HttpLayer: cross-request cache", () => {
 
   it("invalidate() without a cache is a no-op", () => {
     expect(layer().invalidate(target(), "/items")).toBe(0);
+  });
+});
+
+describe("HttpLayer: answers byte for byte the same as the last one (ParsedBodies)", () => {
+  const reusing = (parsedBodyBytes = 1_000_000) =>
+    layer({ cache: { ttlMs: 0, maxEntries: 100, parsedBodyBytes } });
+  const CATALOG: UpstreamRequest = { method: "GET", path: "/catalog", route: "/catalog" };
+  const page = (n: number): UpstreamRequest => ({ ...CATALOG, query: { page: String(n) } });
+
+  it("come with the same parsed body, fresh headers; a changed answer is parsed afresh", async () => {
+    const http = reusing();
+    const first = await http.request(target(), CATALOG);
+    const second = await http.request(target(), CATALOG);
+    expect(second).not.toBe(first);
+    expect(second.body).toBe(first.body);
+    expect(second.body).toStrictEqual({ names: catalogNames(), page: "1" });
+
+    // Same length, other bytes: never the last value.
+    catalog.names[42] = "item 999";
+    const third = await http.request(target(), CATALOG);
+    expect(third.body).not.toBe(first.body);
+    expect((third.body as { names: string[] }).names[42]).toBe("item 999");
+    expect((await http.request(target(), CATALOG)).body).toBe(third.body);
+    expect(sim.control.count("GET /api/v1/catalog")).toBe(4);
+  });
+
+  it("are kept per tenant, source and URL", async () => {
+    const http = reusing();
+    const mine = await http.request(target(), CATALOG);
+    const theirs = await http.request(target({ tenantId: "other" }), CATALOG);
+    const otherSource = await http.request(target({ source: "cleverinvo" }), CATALOG);
+    const otherUrl = await http.request(target(), { ...CATALOG, query: { page: "1" } });
+    expect(new Set([mine.body, theirs.body, otherSource.body, otherUrl.body]).size).toBe(4);
+    expect(theirs.body).toStrictEqual(mine.body);
+    expect((await http.request(target({ tenantId: "other" }), CATALOG)).body).toBe(theirs.body);
+  });
+
+  it("only successful reads over 2 KB: errors, writes and small bodies are parsed every time", async () => {
+    const http = reusing();
+    catalog.status = 404;
+    const missing = await http.request(target(), CATALOG);
+    expect(missing.status).toBe(404);
+    expect((await http.request(target(), CATALOG)).body).not.toBe(missing.body);
+    const small = await http.request(target(), GET_ITEMS);
+    expect((await http.request(target(), GET_ITEMS)).body).not.toBe(small.body);
+    const write: UpstreamRequest = {
+      method: "POST",
+      path: "/items",
+      route: "/items",
+      body: { names: catalogNames() },
+    };
+    const created = await http.request(target(), write);
+    expect((await http.request(target(), write)).body).not.toBe(created.body);
+  });
+
+  it("keep at most parsedBodyBytes, least recently used out first; 0 keeps none", async () => {
+    const size = Buffer.byteLength(JSON.stringify({ names: catalogNames(), page: "1" }));
+    // Room for two pages' bytes, not three.
+    const http = reusing(size * 2 + size / 2);
+    const one = await http.request(target(), page(1));
+    const two = await http.request(target(), page(2));
+    expect((await http.request(target(), page(1))).body).toBe(one.body);
+    await http.request(target(), page(3));
+    expect((await http.request(target(), page(2))).body).not.toBe(two.body);
+    expect((await http.request(target(), page(1))).body).not.toBe(one.body);
+
+    const off = reusing(0);
+    const plain = await off.request(target(), CATALOG);
+    expect((await off.request(target(), CATALOG)).body).not.toBe(plain.body);
   });
 });
 

@@ -2626,3 +2626,56 @@ describe("company lists checked as pages read them", () => {
     }
   });
 });
+
+describe("company lists read again byte for byte the same (ParsedBodies)", () => {
+  it("share their checked records; a changed or bad record is read afresh, never stale", async () => {
+    const reusing = new HttpLayer({
+      timeoutMs: 2_000,
+      retries: 0,
+      connections: 4,
+      cache: { ttlMs: 0, maxEntries: 100, parsedBodyBytes: 16 * 1024 * 1024 },
+    });
+    // Snapshots last one answer: every read below asks the upstream.
+    const unsnapshotted = newSession(undefined, { ttlMs: 0 });
+    const request = () => new JobCloserClient(reusing, target, unsnapshotted);
+    const page = (from: number) =>
+      offsetStream(new JobCloserDatasource(request(), "USD").lists.customers({})).fetch(from, 50);
+    const listed = listedCustomers();
+    const renamed = listed[110];
+    const bad = listed[120];
+    if (!renamed || !bad) throw new Error("the seed has fewer than 121 listed customers");
+    const [renamedName, badName] = [renamed.Name, bad.Name];
+    try {
+      const first = await request().customerRecords({});
+      const second = await request().customerRecords({});
+      expect(second).toBe(first);
+      expect((await page(100)).records).toStrictEqual(listed.slice(100, 150).map(expectedCustomer));
+
+      // A change that keeps the body's length: only the bytes tell.
+      const sameLength = "R".repeat(renamedName.length);
+      renamed.Name = sameLength;
+      const changed = await request().customerRecords({});
+      expect(changed).not.toBe(first);
+      const afterRename = await page(100);
+      expect(afterRename.records[10]?.name).toBe(sameLength);
+      expect(afterRename.records).toStrictEqual(listed.slice(100, 150).map(expectedCustomer));
+
+      (bad as { Name: unknown }).Name = 42;
+      const failed = await rejection(page(100));
+      expect(failed.message).toBe(
+        "jobcloser GET /customers/getall returned an unexpected body (120.Name: Invalid input: expected string, received number)",
+      );
+      // The same bad bytes again fail again: a failed check is never kept as a record.
+      expect((await rejection(page(100))).message).toBe(failed.message);
+      expect((await page(0)).records).toStrictEqual(listed.slice(0, 50).map(expectedCustomer));
+
+      bad.Name = badName;
+      expect((await page(100)).records).toStrictEqual(listed.slice(100, 150).map(expectedCustomer));
+      expect(sim.control.snapshot()).toStrictEqual({ [R.signIn]: 1, [R.customers]: 9 });
+    } finally {
+      renamed.Name = renamedName;
+      bad.Name = badName;
+      await reusing.close();
+    }
+  });
+});

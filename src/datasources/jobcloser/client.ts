@@ -542,14 +542,24 @@ export class JobCloserClient extends RestClient {
       async () => {
         onRequest?.();
         const request: UpstreamRequest = { method: "GET", path: route, route, query };
-        const values = (await this.call(request, z.array(z.unknown()))) ?? [];
+        const result = await this.result(request);
+        // The same list as last time, byte for byte (ParsedBodies): its records, checked so far, again.
+        const known = typeof result === "object" && result !== null ? recordsByResult.get(result) : undefined;
+        if (known && known.companyId === companyId && known.schema === schema) {
+          return known.records as CompanyRecords<T>;
+        }
+        const values = result === null ? [] : this.parse(z.array(z.unknown()), result, request);
         // The upstream should only return this company's records; the gateway makes sure. A record
         // whose CompanyId is not even a string stays, to fail its check when read.
         const own: Array<{ value: unknown; at: number }> = [];
         values.forEach((value, at) => {
           if (!ofOtherCompany(value, companyId)) own.push({ value, at });
         });
-        return new CompanyRecords(own, (value, at) => this.parse(schema, value, request, [at]));
+        const records = new CompanyRecords(own, (value, at) => this.parse(schema, value, request, [at]));
+        if (typeof result === "object" && result !== null) {
+          recordsByResult.set(result, { companyId, schema, records });
+        }
+        return records;
       },
       this.dependsOn,
     );
@@ -593,6 +603,12 @@ export class JobCloserClient extends RestClient {
     schema: z.ZodType<T>,
     options: { cache?: boolean } = {},
   ): Promise<T | null> {
+    const result = await this.result(request, options);
+    return result === null ? null : this.parse(schema, result, request);
+  }
+
+  /** A read's `Result` as the body holds it (unchecked); null for "Record not found". */
+  private async result(request: UpstreamRequest, options: { cache?: boolean } = {}): Promise<unknown> {
     // Sign-in carries credentials in its query string, and a fresh read must reach the upstream:
     // neither goes through the cross-request cache.
     const response = await this.send(request, options.cache === false ? { ttlMs: 0 } : {});
@@ -606,7 +622,7 @@ export class JobCloserClient extends RestClient {
         `jobcloser ${request.method} ${request.route} failed: ${body.Message.slice(0, 200)}`,
       );
     }
-    return this.parse(schema, body.Result, request);
+    return body.Result;
   }
 }
 
@@ -675,6 +691,16 @@ export class CompanyRecords<T> {
     return record;
   }
 }
+
+/**
+ * The checked records of each company list body, by its `Result` array: an answer identical to
+ * the last one for its URL comes with the same parsed body (ParsedBodies), and then with the
+ * records checked from it so far. Goes when the body does.
+ */
+const recordsByResult = new WeakMap<
+  object,
+  { companyId: string; schema: z.ZodType<unknown>; records: CompanyRecords<unknown> }
+>();
 
 /** A record that names another company (the only records a company list may drop unchecked). */
 function ofOtherCompany(value: unknown, companyId: string): boolean {
