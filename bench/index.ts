@@ -195,7 +195,7 @@ function targetsOf(read: ReadResults) {
     p50OverIdeal: {
       target: `<= ${TARGETS.p50OverIdeal} for every query with upstream round trips (one at a time)`,
       // None with --latency 0: there is no ideal to compare with.
-      worst: latency.length > 0 ? Math.max(...latency) : null,
+      worst: worstOf(latency),
       met: latency.length > 0 && latency.every((value) => value <= TARGETS.p50OverIdeal),
       // The same with every upstream body parsed (cache.parsedBodyBytes: 0), for comparison.
       worstEveryBodyParsed: worstOf(

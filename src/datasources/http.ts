@@ -843,7 +843,11 @@ export class HttpLayer implements UpstreamHttp {
         // value is then reused, and everything derived from it (ParsedBodies).
         parsed =
           this.parsedBodies && effectOf(request) === "read" && status >= 200 && status < 300
-            ? this.parsedBodies.parse(this.cacheKey(target, request), bytes, parseJson)
+            ? this.parsedBodies.parse(
+                `${target.tenantId}\u0000${target.source}\u0000${url.pathname}${url.search}`,
+                bytes,
+                parseJson,
+              )
             : parseJson(bytes);
       } catch {
         throw new UpstreamError(

@@ -544,7 +544,8 @@ export class JobCloserClient extends RestClient {
         const request: UpstreamRequest = { method: "GET", path: route, route, query };
         const result = await this.result(request);
         // The same list as last time, byte for byte (ParsedBodies): its records, checked so far, again.
-        const known = typeof result === "object" && result !== null ? recordsByResult.get(result) : undefined;
+        const body = typeof result === "object" && result !== null ? result : null;
+        const known = body ? recordsByResult.get(body) : undefined;
         if (known && known.companyId === companyId && known.schema === schema) {
           return known.records as CompanyRecords<T>;
         }
@@ -556,9 +557,7 @@ export class JobCloserClient extends RestClient {
           if (!ofOtherCompany(value, companyId)) own.push({ value, at });
         });
         const records = new CompanyRecords(own, (value, at) => this.parse(schema, value, request, [at]));
-        if (typeof result === "object" && result !== null) {
-          recordsByResult.set(result, { companyId, schema, records });
-        }
+        if (body) recordsByResult.set(body, { companyId, schema, records });
         return records;
       },
       this.dependsOn,
